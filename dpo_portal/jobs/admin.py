@@ -1,0 +1,71 @@
+from django.contrib import admin
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from dpo_portal.register.scoping import OrganisationScopedAdmin
+
+from .models import Job
+
+
+@admin.register(Job)
+class JobAdmin(OrganisationScopedAdmin):
+    list_display = ["__str__", "status", "progress", "started_by", "created_at", "finished_at"]
+    list_filter = ["organisation", "status", "kind"]
+    list_select_related = ("organisation", "started_by")
+    readonly_fields = [
+        "kind",
+        "organisation",
+        "status",
+        "progress",
+        "message",
+        "result_link",
+        "started_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    fields = readonly_fields
+    change_form_template = "admin/jobs/job/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj):
+        return format_html(
+            '<span class="progress" role="progressbar" aria-valuenow="{0}" aria-valuemin="0" '
+            'aria-valuemax="100"><span style="width:{0}%"></span></span> {0}% ({1}/{2})',
+            obj.percent,
+            obj.done,
+            obj.total,
+        )
+
+    @admin.display(description=_("result"))
+    def result_link(self, obj):
+        if not obj.result_name:
+            return "—"
+        url = reverse("admin:jobs_job_result", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.result_name)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/result/",
+                self.admin_site.admin_view(self.result_view),
+                name="jobs_job_result",
+            ),
+            *super().get_urls(),
+        ]
+
+    def result_view(self, request, object_id):
+        job = self.get_queryset(request).filter(pk=object_id, result__isnull=False).first()
+        if job is None or not self.has_view_permission(request, job):
+            raise Http404
+        response = HttpResponse(bytes(job.result), content_type=job.result_content_type)
+        response["Content-Disposition"] = f'attachment; filename="{job.result_name}"'
+        return response

@@ -1,0 +1,214 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import resources
+from .models import (
+    DataCategory,
+    DataSubject,
+    Membership,
+    Organisation,
+    Recipient,
+    Source,
+    SubjectType,
+    System,
+)
+from .scoping import OrganisationImportExportAdmin, OrganisationListFilter, OrganisationScopedAdmin
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(OrganisationScopedAdmin):
+    organisation_path = "pk"
+    list_select_related = ()
+    list_display = ["name", "legal_form", "tax_id", "regime", "dpo_email"]
+    search_fields = ["name", "tax_id", "slug"]
+    list_filter = ["regime"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "legal_form", "tax_id", "address", "country"]}),
+        (_("Data protection officer"), {"fields": ["dpo_name", "dpo_email", "dpo_phone"]}),
+        (_("Regime and languages"), {"fields": ["regime", "languages"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_inlines(self, request, obj):
+        # Who belongs where is for superusers to decide; DPOs and auditors read it.
+        return self.inlines if request.user.is_superuser else []
+
+
+@admin.register(Membership)
+class MembershipAdmin(OrganisationScopedAdmin):
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["organisation", "role"]
+    search_fields = ["user__username", "user__email", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+    list_select_related = ("user", "organisation")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class CodedEntryAdmin(OrganisationImportExportAdmin):
+    list_display = ["name", "code", "organisation"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(DataCategory)
+class DataCategoryAdmin(CodedEntryAdmin):
+    resource_classes = [resources.DataCategoryResource]
+    list_display = ["name", "code", "parent", "sensitivity", "organisation"]
+    list_filter = ["organisation", "sensitivity"]
+    list_select_related = ("organisation", "parent")
+    autocomplete_fields = ["organisation", "parent"]
+
+
+@admin.register(SubjectType)
+class SubjectTypeAdmin(CodedEntryAdmin):
+    resource_classes = [resources.SubjectTypeResource]
+
+
+@admin.register(Source)
+class SourceAdmin(CodedEntryAdmin):
+    resource_classes = [resources.SourceResource]
+    list_display = ["name", "code", "kind", "organisation"]
+    list_filter = ["organisation", "kind"]
+
+
+class SystemGapFilter(admin.SimpleListFilter):
+    title = _("gaps")
+    parameter_name = "gap"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("registration", _("State registration required but missing (1,000+ subjects)")),
+            ("owner", _("No owner")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "registration":
+            return queryset.needing_registration()
+        if self.value() == "owner":
+            return queryset.filter(owner="")
+        return queryset
+
+
+class RecipientContractFilter(admin.SimpleListFilter):
+    title = _("contract")
+    parameter_name = "contract"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("No contract"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.without_contract()
+        return queryset
+
+
+@admin.register(System)
+class SystemAdmin(CodedEntryAdmin):
+    resource_classes = [resources.SystemResource]
+    list_display = [
+        "name",
+        "code",
+        "owner",
+        "hosting_country",
+        "subject_count",
+        "registration_status",
+        "organisation",
+    ]
+    list_filter = ["organisation", SystemGapFilter, "hosting_country"]
+    search_fields = ["name", "code", "owner", "registration_number"]
+    autocomplete_fields = ["organisation", "categories"]
+
+    @admin.display(description=_("state registration"))
+    def registration_status(self, obj):
+        if obj.needs_registration:
+            return _("Missing: required for 1,000+ subjects")
+        return obj.registration_number or "—"
+
+
+@admin.register(Recipient)
+class RecipientAdmin(CodedEntryAdmin):
+    resource_classes = [resources.RecipientResource]
+    list_display = [
+        "name",
+        "category",
+        "role",
+        "country",
+        "contract_expires_on",
+        "next_review_due",
+        "organisation",
+    ]
+    list_filter = ["organisation", RecipientContractFilter, "category", "role", "country"]
+    search_fields = ["name", "code", "contract_reference"]
+    autocomplete_fields = ["organisation", "categories"]
+
+
+@admin.register(DataSubject)
+class DataSubjectAdmin(OrganisationImportExportAdmin):
+    resource_classes = [resources.DataSubjectResource]
+    list_display = ["__str__", "external_ref", "fin", "phone", "email", "subject_type"]
+    list_filter = [OrganisationListFilter, "subject_type"]
+    list_select_related = ("organisation", "subject_type")
+    # Exact matches on identifiers, prefix on names: each served by an index.
+    search_fields = [
+        "=fin",
+        "=external_ref",
+        "=phone",
+        "=email",
+        "=id_document_number",
+        "^last_name",
+        "^first_name",
+    ]
+    autocomplete_fields = ["organisation", "subject_type"]
+    readonly_fields = ["erased_at"]
+    fieldsets = [
+        (None, {"fields": ["organisation", "external_ref", "subject_type"]}),
+        (
+            _("Identity"),
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "patronymic",
+                    "birth_date",
+                    "fin",
+                    "id_document_number",
+                ]
+            },
+        ),
+        (_("Contact"), {"fields": ["phone", "email", "address"]}),
+        (_("Erasure"), {"fields": ["erased_at"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Phone numbers are stored as +994…; let staff type them as they are written.
+        from .models import normalise_fin, normalise_phone
+
+        term = search_term.strip()
+        if term and sum(c.isdigit() for c in term) >= 9 and "@" not in term:
+            return queryset.filter(phone=normalise_phone(term)), False
+        if len(term) == 7 and term.isalnum():
+            fin_matches = queryset.filter(fin=normalise_fin(term))
+            if fin_matches.exists():
+                return fin_matches, False
+        return super().get_search_results(request, queryset, term)

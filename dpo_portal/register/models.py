@@ -1,0 +1,595 @@
+"""The shared vocabulary of the portal: who the controller is, who works for it, and what personal
+data it holds where. Every other app builds on these models and never the other way round."""
+
+import datetime
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+# --- Roles and regimes ------------------------------------------------------------------------
+
+
+class Role(models.TextChoices):
+    DPO = "dpo", _("DPO")
+    COMPLIANCE = "compliance", _("Compliance officer")
+    MANAGER = "manager", _("Manager")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Regime(models.TextChoices):
+    AZERBAIJAN = "az", _("Azerbaijan: Law on Personal Data (998-IIIQ)")
+    GDPR = "gdpr", _("EU: General Data Protection Regulation")
+
+
+# --- Validators -------------------------------------------------------------------------------
+
+# FIN (fərdi identifikasiya nömrəsi): 7 characters, digits and Latin capitals without I and O,
+# which the state register leaves out because they read like 1 and 0.
+FIN_RE = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
+# Identity documents: the ID card (AZE + 8 digits, or the older AA + 7 digits), and the
+# passport (C + 8 digits).
+ID_DOCUMENT_RE = re.compile(r"^(AZE\d{8}|AA\d{7}|C\d{8})$")
+
+validate_tax_id = RegexValidator(r"^\d{10}$", _("A VÖEN has exactly 10 digits."))
+
+
+def normalise_fin(value):
+    return (value or "").strip().upper()
+
+
+def validate_fin(value):
+    if not FIN_RE.match(normalise_fin(value)):
+        raise ValidationError(
+            _(
+                "A FIN has 7 characters: digits and Latin letters other than I and O "
+                "(for example 5ZK8R2T)."
+            ),
+            code="invalid_fin",
+        )
+
+
+def normalise_id_document(value):
+    return re.sub(r"[\s-]", "", (value or "")).upper()
+
+
+def validate_id_document(value):
+    if not ID_DOCUMENT_RE.match(normalise_id_document(value)):
+        raise ValidationError(
+            _(
+                "An identity document number is AZE and 8 digits, AA and 7 digits "
+                "(ID card) or C and 8 digits (passport)."
+            ),
+            code="invalid_id_document",
+        )
+
+
+def normalise_phone(value):
+    """Phones are kept as +994XXXXXXXXX so that search by phone finds every spelling."""
+    digits = re.sub(r"\D", "", value or "")
+    if not digits:
+        return ""
+    if digits.startswith("994"):
+        return "+" + digits
+    if digits.startswith("0") and len(digits) == 10:
+        return "+994" + digits[1:]
+    if len(digits) == 9:
+        return "+994" + digits
+    return "+" + digits
+
+
+# --- Organisations and their people -----------------------------------------------------------
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("short code"),
+        unique=True,
+        help_text=_("Used in import files and references, e.g. allall."),
+    )
+    legal_form = models.CharField(_("legal form"), max_length=50, blank=True)
+    tax_id = models.CharField(
+        _("tax id (VÖEN)"), max_length=10, blank=True, validators=[validate_tax_id]
+    )
+    address = models.TextField(_("address"), blank=True)
+    dpo_name = models.CharField(_("DPO contact name"), max_length=200, blank=True)
+    dpo_email = models.EmailField(_("DPO contact e-mail"), blank=True)
+    dpo_phone = models.CharField(_("DPO contact phone"), max_length=30, blank=True)
+    regime = models.CharField(
+        _("legal regime"), max_length=10, choices=Regime.choices, default=Regime.AZERBAIJAN
+    )
+    languages = models.CharField(
+        _("languages"),
+        max_length=50,
+        default="az",
+        help_text=_("Language codes of notices and letters, comma separated, e.g. az,en."),
+    )
+    country = CountryField(_("country"), default="AZ")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def language_list(self):
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+
+class Membership(models.Model):
+    """A user's role in one organisation. A user sees only the organisations they belong to."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_membership_per_user_and_organisation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from .roles import sync_user_groups
+
+        sync_user_groups(self.user)
+
+    def delete(self, *args, **kwargs):
+        user = self.user
+        result = super().delete(*args, **kwargs)
+        from .roles import sync_user_groups
+
+        sync_user_groups(user)
+        return result
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def for_user(self, user, perm="view"):
+        """Rows of the organisations where the user's role grants ``perm`` on this model.
+
+        ``perm`` is an action (view, add, change, delete) or a full "app_label.codename".
+        """
+        from .roles import organisation_ids_for
+
+        if "." not in perm:
+            perm = f"{self.model._meta.app_label}.{perm}_{self.model._meta.model_name}"
+        if user.is_superuser:
+            return self
+        return self.filter(organisation_id__in=organisation_ids_for(user, perm))
+
+
+class OrganisationOwned(models.Model):
+    """Base of every record that belongs to one organisation (the controller)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class CodedEntry(OrganisationOwned):
+    """A named entry of an organisation's register with a short code that import files use."""
+
+    code = models.SlugField(
+        _("code"), max_length=60, help_text=_("Unique within the organisation; used by imports.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["organisation", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+def unique_code_per_organisation(model_name):
+    return models.UniqueConstraint(
+        fields=["organisation", "code"], name=f"{model_name}_code_unique_per_organisation"
+    )
+
+
+# --- What data, about whom, from where --------------------------------------------------------
+
+
+class Sensitivity(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary")
+    IDENTIFIER = "identifier", _("Identifier")
+    FINANCIAL = "financial", _("Financial")
+    SPECIAL = "special", _("Special category")
+    BIOMETRIC = "biometric", _("Biometric")
+
+
+class DataCategory(CodedEntry):
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=20, choices=Sensitivity.choices, default=Sensitivity.ORDINARY
+    )
+    examples = models.TextField(_("examples"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(CodedEntry.Meta):
+        verbose_name = _("data category")
+        verbose_name_plural = _("data categories")
+        constraints = [unique_code_per_organisation("datacategory")]
+
+    def clean(self):
+        super().clean()
+        ancestor, seen = self.parent, set()
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None or ancestor.pk in seen:
+                raise ValidationError({"parent": _("A category cannot be its own ancestor.")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    @property
+    def is_special(self):
+        return self.sensitivity in {Sensitivity.SPECIAL, Sensitivity.BIOMETRIC}
+
+
+class SubjectType(CodedEntry):
+    history = HistoricalRecords()
+
+    class Meta(CodedEntry.Meta):
+        verbose_name = _("subject type")
+        verbose_name_plural = _("subject types")
+        constraints = [unique_code_per_organisation("subjecttype")]
+
+
+class SourceKind(models.TextChoices):
+    SUBJECT = "subject", _("The data subject directly")
+    CREDIT_BUREAU = "credit_bureau", _("Credit information bureau")
+    STATE_SYSTEM = "state_system", _("State information system or agency")
+    THIRD_PARTY_CONTRACT = "third_party_contract", _("Contract with a third party")
+    DEBT_COLLECTION = "debt_collection", _("Debt-collection provider")
+    SCREENING = "screening", _("Anti-fraud, AML/CFT screening")
+    REMOTE_IDENTIFICATION = "remote_identification", _("Remote identification")
+    COOKIES = "cookies", _("Cookies and device data")
+    PUBLIC = "public", _("Publicly available data")
+    OTHER = "other", _("Other")
+
+
+class Source(CodedEntry):
+    kind = models.CharField(_("kind"), max_length=30, choices=SourceKind.choices)
+
+    history = HistoricalRecords()
+
+    class Meta(CodedEntry.Meta):
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [unique_code_per_organisation("source")]
+
+
+# Azerbaijan: an information system holding data on this many subjects or more must be entered
+# in the state register within REGISTRATION_DEADLINE_DAYS of its creation.
+REGISTRATION_THRESHOLD = 1000
+REGISTRATION_DEADLINE_DAYS = 20
+
+
+class SystemQuerySet(OrganisationQuerySet):
+    def needing_registration(self):
+        return self.filter(subject_count__gte=REGISTRATION_THRESHOLD, registration_number="")
+
+
+class System(CodedEntry):
+    owner = models.CharField(
+        _("owner"),
+        max_length=200,
+        blank=True,
+        help_text=_("The person or unit answerable for the system."),
+    )
+    hosting_country = CountryField(_("hosting country"), default="AZ")
+    categories = models.ManyToManyField(
+        DataCategory, blank=True, related_name="systems", verbose_name=_("data categories held")
+    )
+    subject_count = models.PositiveIntegerField(_("number of data subjects"), default=0)
+    created_on = models.DateField(_("in use since"), null=True, blank=True)
+    registration_number = models.CharField(
+        _("state registration number"), max_length=50, blank=True
+    )
+    registration_date = models.DateField(_("state registration date"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[categories])
+    objects = SystemQuerySet.as_manager()
+
+    class Meta(CodedEntry.Meta):
+        verbose_name = _("system")
+        verbose_name_plural = _("systems")
+        constraints = [unique_code_per_organisation("system")]
+        indexes = [models.Index(fields=["organisation", "registration_number"])]
+
+    def clean(self):
+        super().clean()
+        if self.registration_date and not self.registration_number:
+            raise ValidationError(
+                {"registration_number": _("A registration date needs its registration number.")}
+            )
+
+    @property
+    def needs_registration(self):
+        return self.subject_count >= REGISTRATION_THRESHOLD and not self.registration_number
+
+    @property
+    def registration_due_on(self):
+        if self.created_on is None:
+            return None
+        return self.created_on + datetime.timedelta(days=REGISTRATION_DEADLINE_DAYS)
+
+
+class RecipientCategory(models.TextChoices):
+    EMPLOYEES = "employees", _("Employees and officers")
+    SERVICE_PROVIDER = "service_provider", _("Service provider or processor")
+    STATE_BODY = "state_body", _("Competent state body")
+    CREDIT_BUREAU = "credit_bureau", _("Credit bureau or debt collector")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law-enforcement body")
+    PARTNER = "partner", _("Business partner")
+    OTHER = "other", _("Other entitled recipient")
+
+
+class RecipientRole(models.TextChoices):
+    PROCESSOR = "processor", _("Processor")
+    CONTROLLER = "controller", _("Controller")
+    JOINT_CONTROLLER = "joint_controller", _("Joint controller")
+    AUTHORITY = "authority", _("Public authority")
+
+
+class RecipientQuerySet(OrganisationQuerySet):
+    def review_overdue(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(next_review_due__lt=on)
+
+    def contract_expiring(self, on=None, within_days=60):
+        on = on or timezone.localdate()
+        return self.filter(
+            contract_expires_on__gte=on,
+            contract_expires_on__lte=on + datetime.timedelta(days=within_days),
+        )
+
+    def abroad(self):
+        return self.exclude(country="AZ")
+
+    def without_contract(self):
+        return self.filter(Q(contract_reference="") | Q(contract_signed_on__isnull=True))
+
+
+class Recipient(CodedEntry):
+    category = models.CharField(_("category"), max_length=30, choices=RecipientCategory.choices)
+    role = models.CharField(_("role"), max_length=30, choices=RecipientRole.choices)
+    country = CountryField(_("country"), default="AZ")
+    contact = models.TextField(_("contact"), blank=True)
+    contract_reference = models.CharField(
+        _("contract or DPA reference"), max_length=200, blank=True
+    )
+    contract_signed_on = models.DateField(_("contract signed on"), null=True, blank=True)
+    contract_expires_on = models.DateField(_("contract expires on"), null=True, blank=True)
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review interval (months)"), default=12
+    )
+    last_reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
+    next_review_due = models.DateField(_("next review due"), null=True, blank=True)
+    categories = models.ManyToManyField(
+        DataCategory, blank=True, related_name="recipients", verbose_name=_("data categories")
+    )
+
+    history = HistoricalRecords(m2m_fields=[categories])
+    objects = RecipientQuerySet.as_manager()
+
+    class Meta(CodedEntry.Meta):
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        constraints = [unique_code_per_organisation("recipient")]
+        indexes = [
+            models.Index(fields=["organisation", "next_review_due"]),
+            models.Index(fields=["organisation", "contract_expires_on"]),
+            models.Index(fields=["organisation", "category"]),
+            models.Index(fields=["organisation", "country"]),
+        ]
+
+    def clean(self):
+        super().clean()
+        if (
+            self.contract_signed_on
+            and self.contract_expires_on
+            and self.contract_expires_on < self.contract_signed_on
+        ):
+            raise ValidationError(
+                {"contract_expires_on": _("The contract cannot expire before it was signed.")}
+            )
+
+    @property
+    def is_abroad(self):
+        return bool(self.country) and self.country.code != "AZ"
+
+
+# --- The people the data is about -------------------------------------------------------------
+
+
+class DataSubjectQuerySet(OrganisationQuerySet):
+    def active(self):
+        return self.filter(erased_at__isnull=True)
+
+
+class DataSubject(OrganisationOwned):
+    """A person whose data the organisation holds. Erasure scrubs every personal field here and in
+    the history, and leaves a keyed hash of the identifiers on the suppression list."""
+
+    PERSONAL_FIELDS = (
+        "external_ref",
+        "first_name",
+        "last_name",
+        "patronymic",
+        "birth_date",
+        "fin",
+        "id_document_number",
+        "phone",
+        "email",
+        "address",
+    )
+
+    external_ref = models.CharField(
+        _("reference in the organisation's systems"), max_length=100, blank=True
+    )
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    fin = models.CharField(_("FIN"), max_length=7, blank=True, validators=[validate_fin])
+    id_document_number = models.CharField(
+        _("identity document number"),
+        max_length=20,
+        blank=True,
+        validators=[validate_id_document],
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    subject_type = models.ForeignKey(
+        SubjectType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subjects",
+        verbose_name=_("subject type"),
+    )
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = DataSubjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data subject")
+        verbose_name_plural = _("data subjects")
+        ordering = ["organisation", "last_name", "first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="datasubject_external_ref_unique_per_organisation",
+            )
+        ]
+        # One index per way DPO staff look a person up; all start with the organisation,
+        # because every list is scoped to it.
+        indexes = [
+            models.Index(fields=["organisation", "fin"], name="subject_org_fin"),
+            models.Index(fields=["organisation", "phone"], name="subject_org_phone"),
+            models.Index(fields=["organisation", "email"], name="subject_org_email"),
+            models.Index(fields=["organisation", "last_name"], name="subject_org_last_name"),
+            models.Index(
+                fields=["organisation", "id_document_number"], name="subject_org_id_document"
+            ),
+        ]
+
+    def __str__(self):
+        if self.erased_at:
+            return _("Erased subject #%(pk)s") % {"pk": self.pk}
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or self.external_ref or _("Subject #%(pk)s") % {"pk": self.pk}
+
+    def save(self, *args, **kwargs):
+        # Normalise here too, so rows written outside forms are searchable the same way.
+        self.fin = normalise_fin(self.fin)
+        self.id_document_number = normalise_id_document(self.id_document_number)
+        self.phone = normalise_phone(self.phone)
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.fin = normalise_fin(self.fin)
+        self.id_document_number = normalise_id_document(self.id_document_number)
+        self.phone = normalise_phone(self.phone)
+        self.email = (self.email or "").strip().lower()
+        if self.organisation_id and not self.is_erased:
+            from .services import is_suppressed
+
+            if is_suppressed(self):
+                raise ValidationError(
+                    _(
+                        "This person's data was erased and is on the suppression list: "
+                        "they cannot be added again."
+                    ),
+                    code="suppressed",
+                )
+
+    @property
+    def is_erased(self):
+        return self.erased_at is not None
+
+
+class SuppressionEntry(OrganisationOwned):
+    """A keyed hash of an erased person's identifier. An import that brings the same identifier
+    back is refused; the hash cannot be turned back into the identifier without the key."""
+
+    class Kind(models.TextChoices):
+        EXTERNAL_REF = "external_ref", _("reference")
+        FIN = "fin", _("FIN")
+        ID_DOCUMENT = "id_document", _("identity document")
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("phone")
+
+    kind = models.CharField(_("identifier kind"), max_length=20, choices=Kind.choices)
+    digest = models.CharField(_("keyed hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("suppression entry")
+        verbose_name_plural = _("suppression list")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "digest"], name="suppression_unique_digest"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -1,0 +1,142 @@
+"""Roles: what each role may do, per model, and in which organisations a user holds a right.
+
+Each app declares the rights of each role over its own models in its `roles.py` as ROLE_GRANTS
+(this file holds the register's). Django groups, one per role, are built from them by
+`sync_role_groups()`: after every migrate, and by `manage.py sync_roles`. A user's groups follow
+their memberships; which *organisation's* rows they reach is decided per request by
+`organisation_ids_for()`, since a user can be a DPO in one organisation and an auditor in another.
+"""
+
+from collections import defaultdict
+from functools import cache
+from importlib import import_module
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.utils.module_loading import module_has_submodule
+
+from .models import Membership, Role
+
+# Group names stay in English: they are identifiers, shown translated through Role's labels.
+GROUP_NAMES = {
+    Role.DPO: "DPO",
+    Role.COMPLIANCE: "Compliance officer",
+    Role.MANAGER: "Manager",
+    Role.AUDITOR: "Auditor",
+}
+
+ALL = "view add change delete"
+READ = "view"
+
+REGISTER_MODELS = [
+    "register.datacategory",
+    "register.subjecttype",
+    "register.source",
+    "register.system",
+    "register.recipient",
+]
+
+ROLE_GRANTS = {
+    Role.DPO: {
+        "register.organisation": "view change",
+        "register.membership": READ,
+        "register.datasubject": ALL,
+        **dict.fromkeys(REGISTER_MODELS, ALL),
+    },
+    Role.COMPLIANCE: {
+        "register.organisation": READ,
+        # Compliance officers log disclosures about people, so they may look them up.
+        "register.datasubject": READ,
+        **dict.fromkeys(REGISTER_MODELS, ALL),
+    },
+    # Managers see aggregates only: never a data subject.
+    Role.MANAGER: {
+        "register.organisation": READ,
+        **dict.fromkeys(REGISTER_MODELS, READ),
+    },
+    Role.AUDITOR: {
+        "register.organisation": READ,
+        "register.membership": READ,
+        "register.datasubject": READ,
+        **dict.fromkeys(REGISTER_MODELS, READ),
+    },
+}
+
+
+@cache
+def role_permissions():
+    """{role: frozenset of "app_label.codename"}, gathered from every app's roles.py."""
+    grants = defaultdict(set)
+    for config in apps.get_app_configs():
+        if not module_has_submodule(config.module, "roles"):
+            continue
+        module = import_module(f"{config.name}.roles")
+        for role, models in getattr(module, "ROLE_GRANTS", {}).items():
+            for model_label, actions in models.items():
+                app_label, model_name = model_label.split(".")
+                for action in actions.split():
+                    grants[role].add(f"{app_label}.{action}_{model_name}")
+    return {role: frozenset(perms) for role, perms in grants.items()}
+
+
+def roles_granting(perm):
+    return [role for role, perms in role_permissions().items() if perm in perms]
+
+
+def organisation_ids_for(user, perm):
+    """Ids of the organisations in which the user's role grants ``perm`` ("app.codename").
+
+    Cached on the user object, which lives for one request.
+    """
+    if not user.is_authenticated:
+        return frozenset()
+    cache_ = user.__dict__.setdefault("_organisation_ids_cache", {})
+    if perm not in cache_:
+        cache_[perm] = frozenset(
+            Membership.objects.filter(user=user, role__in=roles_granting(perm)).values_list(
+                "organisation_id", flat=True
+            )
+        )
+    return cache_[perm]
+
+
+def member_organisation_ids(user):
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+
+
+def role_in(user, organisation_id):
+    return (
+        Membership.objects.filter(user=user, organisation_id=organisation_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def sync_role_groups():
+    """Create or update one group per role with exactly its permissions. Idempotent."""
+    for role, perms in role_permissions().items():
+        group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
+        wanted = []
+        for perm in sorted(perms):
+            app_label, codename = perm.split(".")
+            try:
+                wanted.append(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            except Permission.DoesNotExist as exc:
+                raise LookupError(f"roles.py grants an unknown permission: {perm}") from exc
+        group.permissions.set(wanted)
+
+
+def sync_user_groups(user):
+    """A user's role groups are exactly those of their memberships; members may use the admin."""
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
+    user.groups.remove(*[g for g in role_groups if g.name not in {GROUP_NAMES[r] for r in roles}])
+    user.groups.add(*[g for g in role_groups if g.name in {GROUP_NAMES[r] for r in roles}])
+    if roles and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_organisation_ids_cache", None)
