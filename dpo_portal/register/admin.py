@@ -13,6 +13,7 @@ from .models import (
     System,
 )
 from .scoping import OrganisationImportExportAdmin, OrganisationListFilter, OrganisationScopedAdmin
+from .subject_page import sections_for
 
 
 class MembershipInline(admin.TabularInline):
@@ -199,6 +200,16 @@ class DataSubjectAdmin(OrganisationImportExportAdmin):
         (_("Contact"), {"fields": ["phone", "email", "address"]}),
         (_("Erasure"), {"fields": ["erased_at"]}),
     ]
+
+    change_form_template = "admin/register/datasubject/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        subject = self.get_object(request, object_id)
+        extra_context = {
+            "subject_sections": sections_for(request, subject) if subject else [],
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         # Phone numbers are stored as +994…; let staff type them as they are written.
