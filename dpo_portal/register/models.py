@@ -4,11 +4,12 @@ data it holds where. Every other app builds on these models and never the other 
 import datetime
 import re
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -385,29 +386,75 @@ class RecipientRole(models.TextChoices):
     AUTHORITY = "authority", _("Public authority")
 
 
+HOME_COUNTRY = "AZ"
+
+
+class TransferMechanism(models.TextChoices):
+    ADEQUACY = "adequacy", _("Adequate protection in the destination country")
+    CONSENT = "consent", _("The data subject's consent")
+    CONTRACT_CLAUSES = "contract_clauses", _("Contract clauses with data-protection guarantees")
+    OTHER = "other", _("Other legal ground")
+
+
 class RecipientQuerySet(OrganisationQuerySet):
     def review_overdue(self, on=None):
+        """Due before ``on``: a review due today is not overdue yet."""
         on = on or timezone.localdate()
         return self.filter(next_review_due__lt=on)
 
     def contract_expiring(self, on=None, within_days=60):
+        """Contracts ending between ``on`` and ``on + within_days``, both days included."""
         on = on or timezone.localdate()
         return self.filter(
             contract_expires_on__gte=on,
             contract_expires_on__lte=on + datetime.timedelta(days=within_days),
         )
 
+    def contract_expired(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(contract_expires_on__lt=on)
+
     def abroad(self):
-        return self.exclude(country="AZ")
+        """Based outside Azerbaijan, or receiving data in another country."""
+        transfers_out = RecipientTransfer.objects.filter(recipient=OuterRef("pk")).exclude(
+            country=HOME_COUNTRY
+        )
+        return self.filter(~Q(country=HOME_COUNTRY) | Exists(transfers_out))
+
+    def with_transfer_gap(self):
+        """Annotate ``lacks_transfer_mechanism``: data leaves Azerbaijan with no mechanism."""
+        return self.annotate(lacks_transfer_mechanism=_transfer_gap())
+
+    def abroad_without_mechanism(self):
+        """Recipients whose data goes abroad with no transfer mechanism recorded: a transfer
+        abroad without one, or a recipient based abroad with no covered transfer to its own
+        country."""
+        return self.filter(_transfer_gap())
 
     def without_contract(self):
         return self.filter(Q(contract_reference="") | Q(contract_signed_on__isnull=True))
 
 
+def _transfer_gap():
+    uncovered_transfer = RecipientTransfer.objects.filter(
+        recipient=OuterRef("pk"), mechanism=""
+    ).exclude(country=HOME_COUNTRY)
+    covered_home = RecipientTransfer.objects.filter(
+        recipient=OuterRef("pk"), country=OuterRef("country")
+    ).exclude(mechanism="")
+    return Q(Exists(uncovered_transfer)) | (~Q(country=HOME_COUNTRY) & ~Q(Exists(covered_home)))
+
+
+def next_review_after(reviewed_on, interval_months):
+    """The same day ``interval_months`` later; from a month end to the shorter month's last day
+    (31 January + 1 month = 28 or 29 February), never spilling into the month after."""
+    return reviewed_on + relativedelta(months=interval_months)
+
+
 class Recipient(CodedEntry):
     category = models.CharField(_("category"), max_length=30, choices=RecipientCategory.choices)
     role = models.CharField(_("role"), max_length=30, choices=RecipientRole.choices)
-    country = CountryField(_("country"), default="AZ")
+    country = CountryField(_("country"), default=HOME_COUNTRY)
     contact = models.TextField(_("contact"), blank=True)
     contract_reference = models.CharField(
         _("contract or DPA reference"), max_length=200, blank=True
@@ -415,7 +462,9 @@ class Recipient(CodedEntry):
     contract_signed_on = models.DateField(_("contract signed on"), null=True, blank=True)
     contract_expires_on = models.DateField(_("contract expires on"), null=True, blank=True)
     review_interval_months = models.PositiveSmallIntegerField(
-        _("review interval (months)"), default=12
+        _("review interval (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
     last_reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
     next_review_due = models.DateField(_("next review due"), null=True, blank=True)
@@ -435,6 +484,7 @@ class Recipient(CodedEntry):
             models.Index(fields=["organisation", "contract_expires_on"]),
             models.Index(fields=["organisation", "category"]),
             models.Index(fields=["organisation", "country"]),
+            models.Index(fields=["organisation", "role"], name="recipient_org_role"),
         ]
 
     def clean(self):
@@ -450,7 +500,146 @@ class Recipient(CodedEntry):
 
     @property
     def is_abroad(self):
-        return bool(self.country) and self.country.code != "AZ"
+        return bool(self.country) and self.country.code != HOME_COUNTRY
+
+    @property
+    def has_transfer_gap(self):
+        """Uses the ``with_transfer_gap()`` annotation when present (lists), else one query."""
+        if hasattr(self, "lacks_transfer_mechanism"):
+            return self.lacks_transfer_mechanism
+        if self.pk is None:
+            return self.is_abroad
+        return Recipient.objects.filter(pk=self.pk).abroad_without_mechanism().exists()
+
+    def review_due_after(self, reviewed_on):
+        return next_review_after(reviewed_on, self.review_interval_months)
+
+
+class RecipientTransfer(models.Model):
+    """Data sent to a recipient in one country, and the legal mechanism that allows it."""
+
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("recipient")
+    )
+    country = CountryField(_("destination country"))
+    mechanism = models.CharField(
+        _("transfer mechanism"),
+        max_length=30,
+        choices=TransferMechanism.choices,
+        blank=True,
+        help_text=_("Leave empty while none is established: the recipient is then flagged."),
+    )
+    evidence = models.TextField(
+        _("evidence"),
+        blank=True,
+        help_text=_("Where the mechanism is documented, e.g. contract clause, consent form."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("transfer abroad")
+        verbose_name_plural = _("transfers abroad")
+        ordering = ["recipient", "country"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "country"], name="one_transfer_per_recipient_and_country"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "mechanism"], name="transfer_mechanism")]
+
+    def __str__(self):
+        return f"{self.recipient} → {self.country.name}"
+
+    def clean(self):
+        super().clean()
+        if self.mechanism and self.mechanism != TransferMechanism.ADEQUACY and not self.evidence:
+            raise ValidationError(
+                {"evidence": _("Say where this mechanism is documented.")}, code="no_evidence"
+            )
+
+
+class RecipientReview(models.Model):
+    """One periodic review of a recipient. Reviews are only ever added, so all of them stay."""
+
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("recipient")
+    )
+    reviewed_on = models.DateField(_("reviewed on"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    contract_in_place = models.BooleanField(_("contract in place"), default=False)
+    security_measures_checked = models.BooleanField(_("security measures checked"), default=False)
+    sub_processors_known = models.BooleanField(_("sub-processors known"), default=False)
+    transfer_mechanism_valid = models.BooleanField(_("transfer mechanism valid"), default=False)
+    next_review_due = models.DateField(_("next review due"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    CHECKLIST = (
+        "contract_in_place",
+        "security_measures_checked",
+        "sub_processors_known",
+        "transfer_mechanism_valid",
+    )
+
+    class Meta:
+        verbose_name = _("recipient review")
+        verbose_name_plural = _("recipient reviews")
+        ordering = ["-reviewed_on", "-pk"]
+        indexes = [models.Index(fields=["recipient", "-reviewed_on"], name="review_recipient_on")]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.reviewed_on}"
+
+    @property
+    def checklist_complete(self):
+        return all(getattr(self, name) for name in self.CHECKLIST)
+
+
+class Disclosure(OrganisationOwned):
+    """A one-off disclosure to a state or law-enforcement body, answering its request."""
+
+    disclosed_on = models.DateField(_("disclosed on"))
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+        verbose_name=_("body"),
+        limit_choices_to={
+            "category__in": [RecipientCategory.STATE_BODY, RecipientCategory.LAW_ENFORCEMENT]
+        },
+    )
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=300,
+        help_text=_("The law and article that oblige the disclosure."),
+    )
+    request_reference = models.CharField(_("request reference"), max_length=100)
+    subjects = models.ManyToManyField(
+        "DataSubject", related_name="disclosures", verbose_name=_("data subjects")
+    )
+    categories = models.ManyToManyField(
+        DataCategory, related_name="disclosures", verbose_name=_("data categories disclosed")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords(m2m_fields=[subjects, categories])
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosure log")
+        ordering = ["-disclosed_on", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-disclosed_on"], name="disclosure_org_on")]
+
+    def __str__(self):
+        return f"{self.disclosed_on} · {self.recipient} · {self.request_reference}"
 
 
 # --- The people the data is about -------------------------------------------------------------

@@ -34,6 +34,7 @@ REGISTER_MODELS = [
     "register.source",
     "register.system",
     "register.recipient",
+    "register.recipienttransfer",
 ]
 
 ROLE_GRANTS = {
@@ -42,23 +43,31 @@ ROLE_GRANTS = {
         "register.membership": READ,
         "register.datasubject": ALL,
         **dict.fromkeys(REGISTER_MODELS, ALL),
+        "register.recipientreview": "view add",
+        "register.disclosure": ALL,
     },
     Role.COMPLIANCE: {
         "register.organisation": READ,
         # Compliance officers log disclosures about people, so they may look them up.
         "register.datasubject": READ,
         **dict.fromkeys(REGISTER_MODELS, ALL),
+        "register.recipientreview": "view add",
+        "register.disclosure": ALL,
     },
     # Managers see aggregates only: never a data subject.
     Role.MANAGER: {
         "register.organisation": READ,
         **dict.fromkeys(REGISTER_MODELS, READ),
+        "register.recipientreview": READ,
+        # No disclosure log: it names the people disclosed.
     },
     Role.AUDITOR: {
         "register.organisation": READ,
         "register.membership": READ,
         "register.datasubject": READ,
         **dict.fromkeys(REGISTER_MODELS, READ),
+        "register.recipientreview": READ,
+        "register.disclosure": READ,
     },
 }
 
