@@ -1,0 +1,488 @@
+"""Data-subject requests: intake, identity, deadlines, per-system tasks and response letters.
+
+A request carries a copy of what the requester told us (REQUESTER_FIELDS): it is personal data
+that the portal keeps only while it needs it — erasure scrubs it with the subject, and the portal's
+own retention scrubs it from closed requests after PORTAL_RETENTION["closed_request_details_days"].
+"""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dpo_portal.register.models import (
+    DataSubject,
+    Organisation,
+    OrganisationOwned,
+    OrganisationQuerySet,
+    Regime,
+    System,
+)
+
+# --- Kinds, channels and their legal references -----------------------------------------------
+
+
+class RequestKind(models.TextChoices):
+    # Seed 000, 8.1 a)–g): the rights of the Law on Personal Data, art. 7.2.
+    EXISTENCE = "existence", _("Whether data about me exists")
+    LEGAL_BASIS = "legal_basis", _("Legal basis and its consequences")
+    ACCESS = "access", _("Access to the content of my data")
+    PURPOSES_AND_ACCESS = "purposes_and_access", _("Purposes, conditions and who has access")
+    CORRECTION = "correction", _("Correction")
+    DELETION = "deletion", _("Deletion")
+    ARCHIVING = "archiving", _("Archiving")
+    SOURCES = "sources", _("Sources and their lawfulness")
+    PROTECTION = "protection", _("Protection of my data")
+    # Seed 003, 3.5.
+    CONSENT_WITHDRAWAL = "consent_withdrawal", _("Withdrawal of consent")
+    OBJECTION = "objection", _("Objection to processing")
+    RESTRICTION = "restriction", _("Restriction of processing")
+    # GDPR organisations only.
+    PORTABILITY = "portability", _("Data portability")
+
+
+# Where each right comes from, per regime (shown on the request and quoted in letters). A kind
+# missing under a regime is not a right there (portability has no Azerbaijani counterpart).
+KIND_LEGAL_REFERENCE = {
+    Regime.AZERBAIJAN: {
+        RequestKind.EXISTENCE: _("Law on Personal Data, art. 7.2.1"),
+        RequestKind.LEGAL_BASIS: _("Law on Personal Data, art. 7.2.2"),
+        RequestKind.ACCESS: _("Law on Personal Data, art. 7.2.3"),
+        RequestKind.PURPOSES_AND_ACCESS: _("Law on Personal Data, art. 7.2.4"),
+        RequestKind.CORRECTION: _("Law on Personal Data, art. 7.2.5"),
+        RequestKind.DELETION: _("Law on Personal Data, art. 7.2.5 and 9.4"),
+        RequestKind.ARCHIVING: _("Law on Personal Data, art. 7.2.5"),
+        RequestKind.SOURCES: _("Law on Personal Data, art. 7.2.6"),
+        RequestKind.PROTECTION: _("Law on Personal Data, art. 7.2.7"),
+        RequestKind.CONSENT_WITHDRAWAL: _("Law on Personal Data, art. 8"),
+        RequestKind.OBJECTION: _("Law on Personal Data, art. 7"),
+        RequestKind.RESTRICTION: _("Law on Personal Data, art. 7.2.5"),
+    },
+    Regime.GDPR: {
+        RequestKind.EXISTENCE: _("GDPR Art. 15(1)"),
+        RequestKind.LEGAL_BASIS: _("GDPR Art. 13(1)(c), 14(1)(c), 15(1)"),
+        RequestKind.ACCESS: _("GDPR Art. 15(1) and (3)"),
+        RequestKind.PURPOSES_AND_ACCESS: _("GDPR Art. 15(1)(a)–(d)"),
+        RequestKind.CORRECTION: _("GDPR Art. 16"),
+        RequestKind.DELETION: _("GDPR Art. 17"),
+        RequestKind.ARCHIVING: _("GDPR Art. 17(3) and 89"),
+        RequestKind.SOURCES: _("GDPR Art. 15(1)(g)"),
+        RequestKind.PROTECTION: _("GDPR Art. 32 and 77"),
+        RequestKind.CONSENT_WITHDRAWAL: _("GDPR Art. 7(3)"),
+        RequestKind.OBJECTION: _("GDPR Art. 21"),
+        RequestKind.RESTRICTION: _("GDPR Art. 18"),
+        RequestKind.PORTABILITY: _("GDPR Art. 20"),
+    },
+}
+
+
+def kinds_for_regime(regime):
+    return [kind for kind in RequestKind if kind in KIND_LEGAL_REFERENCE.get(regime, {})]
+
+
+class RequestChannel(models.TextChoices):
+    # Seed 000, 8.3: on paper with an identity document, or signed with an enhanced e-signature.
+    PAPER_WITH_ID = "paper_with_id", _("Paper application with an identity document")
+    E_SIGNATURE = "e_signature", _("Enhanced electronic signature")
+    EMAIL = "email", _("E-mail")
+    APP = "app", _("In the app")
+    IN_PERSON = "in_person", _("In person")
+
+
+class RequestStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PAUSED = "paused", _("Paused: waiting for information")
+    COMPLETED = "completed", _("Completed")
+    PARTIALLY_COMPLETED = "partially_completed", _("Partially completed")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
+
+
+OPEN_STATUSES = (RequestStatus.NEW, RequestStatus.IN_PROGRESS, RequestStatus.PAUSED)
+CLOSED_STATUSES = tuple(s for s in RequestStatus if s not in OPEN_STATUSES)
+
+
+class IdentityStatus(models.TextChoices):
+    PENDING = "pending", _("Not yet checked")
+    VERIFIED = "verified", _("Verified")
+    INFO_REQUESTED = "info_requested", _("More information requested")
+    FAILED = "failed", _("Could not be verified")
+
+
+class IdentityMethod(models.TextChoices):
+    # Seed 000, 8.3–8.4.
+    ID_DOCUMENT_SEEN = "id_document_seen", _("Identity document seen in person")
+    ID_DOCUMENT_COPY = "id_document_copy", _("Copy of the identity document with the application")
+    E_SIGNATURE = "e_signature", _("Enhanced electronic signature checked")
+    APP_ACCOUNT = "app_account", _("Signed in to their account in the app")
+    KNOWN_CONTACT = "known_contact", _("Answer from the contact details we hold")
+    ADDITIONAL_INFO = "additional_info", _("Additional information supplied on request")
+
+
+class Urgency(models.TextChoices):
+    """How soon a request must be answered, as the triage queue marks it (most urgent first)."""
+
+    OVERDUE = "overdue", _("Overdue")
+    DUE_SOON = "due_soon", _("Due within 2 working days")
+    ON_TRACK = "on_track", _("On track")
+    PAUSED = "paused", _("Paused")
+    CLOSED = "closed", _("Closed")
+
+
+URGENCY_ORDER = {u: n for n, u in enumerate(Urgency)}
+
+
+# --- Reference numbers ------------------------------------------------------------------------
+
+
+class RequestCounter(models.Model):
+    """The last reference number used per organisation and year. Locked with SELECT ... FOR
+    UPDATE while a request is created, so concurrent intakes wait in line: no number is used
+    twice, and since the counter moves in the same transaction as the insert, none is skipped."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("request counter")
+        verbose_name_plural = _("request counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year"], name="request_counter_per_organisation_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id}/{self.year}: {self.last_number}"
+
+
+REFERENCE_PREFIX = "DSR"
+
+
+def format_reference(year, number):
+    return f"{REFERENCE_PREFIX}-{year}-{number:05d}"
+
+
+def next_reference(organisation_id, year):
+    """Take the next number of the organisation's year. Must run inside the transaction that
+    saves the request (the row lock is held until it commits or rolls back)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_reference() must run inside the request's transaction")
+    RequestCounter.objects.get_or_create(organisation_id=organisation_id, year=year)
+    counter = RequestCounter.objects.select_for_update().get(
+        organisation_id=organisation_id, year=year
+    )
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return format_reference(year, counter.last_number)
+
+
+# --- Requests ---------------------------------------------------------------------------------
+
+
+class SubjectRequestQuerySet(OrganisationQuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def closed(self):
+        return self.filter(status__in=CLOSED_STATUSES)
+
+    def assigned_to(self, user):
+        return self.filter(assignee=user)
+
+    def with_urgency(self, on=None):
+        """Annotate ``urgency`` and ``urgency_rank`` (0 = most urgent) in SQL, so the triage
+        list can sort and filter by it without a query per row. "Due soon" means due within 2
+        working days of the organisation's calendar."""
+        from .deadlines import urgency_expression
+
+        return self.annotate(**urgency_expression(on=on))
+
+    def overdue(self, on=None):
+        return self.with_urgency(on).filter(urgency=Urgency.OVERDUE)
+
+
+class SubjectRequest(OrganisationOwned):
+    REQUESTER_FIELDS = (
+        "requester_name",
+        "requester_email",
+        "requester_phone",
+        "requester_fin",
+        "requester_id_document",
+        "requester_address",
+        "details",
+    )
+
+    reference = models.CharField(_("reference"), max_length=20, editable=False)
+    kind = models.CharField(_("kind"), max_length=30, choices=RequestKind.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=RequestChannel.choices)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    requester_name = models.CharField(_("requester's name"), max_length=200, blank=True)
+    requester_email = models.EmailField(_("requester's e-mail"), blank=True)
+    requester_phone = models.CharField(_("requester's phone"), max_length=30, blank=True)
+    requester_fin = models.CharField(_("requester's FIN"), max_length=7, blank=True)
+    requester_id_document = models.CharField(
+        _("requester's identity document number"), max_length=20, blank=True
+    )
+    requester_address = models.TextField(_("requester's postal address"), blank=True)
+    details = models.TextField(_("what the requester asks"), blank=True)
+    requester_scrubbed_at = models.DateTimeField(
+        _("requester details removed at"), null=True, blank=True, editable=False
+    )
+
+    subject = models.ForeignKey(
+        DataSubject,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("data subject"),
+    )
+
+    identity_status = models.CharField(
+        _("identity"), max_length=20, choices=IdentityStatus.choices, default=IdentityStatus.PENDING
+    )
+    identity_method = models.CharField(
+        _("identity verified by method"), max_length=30, choices=IdentityMethod.choices, blank=True
+    )
+    identity_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("identity verified by"),
+    )
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_subject_requests",
+        verbose_name=_("assignee"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    extended = models.BooleanField(_("deadline extended"), default=False)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    outcome_reason = models.TextField(_("outcome and its reasons"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = SubjectRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subject request")
+        verbose_name_plural = _("subject requests")
+        ordering = ["due_on", "received_at"]
+        permissions = [("report_subjectrequest", _("Can see the subject-request report"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "reference"], name="request_reference_unique"
+            )
+        ]
+        # One index per list filter of the triage queue; all lead with the organisation.
+        indexes = [
+            models.Index(
+                fields=["organisation", "status", "due_on"], name="request_org_status_due"
+            ),
+            models.Index(fields=["organisation", "kind"], name="request_org_kind"),
+            models.Index(fields=["assignee", "status"], name="request_assignee_status"),
+            models.Index(fields=["organisation", "received_at"], name="request_org_received"),
+            models.Index(fields=["status", "closed_at"], name="request_status_closed"),
+        ]
+
+    def __str__(self):
+        return self.reference or _("New request")
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            year = timezone.localtime(self.received_at).year
+            with transaction.atomic():
+                self.reference = next_reference(self.organisation_id, year)
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_paused(self):
+        return self.status == RequestStatus.PAUSED
+
+    @property
+    def legal_reference(self):
+        regime = self.organisation.regime if self.organisation_id else Regime.AZERBAIJAN
+        return KIND_LEGAL_REFERENCE.get(regime, {}).get(self.kind, "")
+
+    @property
+    def requester_scrubbed(self):
+        return self.requester_scrubbed_at is not None
+
+
+class DeadlineEvent(models.Model):
+    """One pause, resume or extension of a request's deadline, kept for good with its reason."""
+
+    class Kind(models.TextChoices):
+        PAUSE = "pause", _("Paused: information requested")
+        RESUME = "resume", _("Resumed: information received")
+        EXTENSION = "extension", _("Extended")
+        THIRD_PARTY_EXTENSION = (
+            "third_party_extension",
+            _("Extended: a third party must supply data"),
+        )
+
+    request = models.ForeignKey(
+        SubjectRequest,
+        on_delete=models.CASCADE,
+        related_name="deadline_events",
+        verbose_name=_("request"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    months = models.PositiveSmallIntegerField(
+        _("months added"), null=True, blank=True, help_text=_("GDPR extensions: 1 or 2.")
+    )
+
+    class Meta:
+        verbose_name = _("deadline event")
+        verbose_name_plural = _("deadline events")
+        ordering = ["request", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.at:%Y-%m-%d}"
+
+
+# --- Tasks per system -------------------------------------------------------------------------
+
+
+class TaskAction(models.TextChoices):
+    ERASE = "erase", _("Erase")
+    ANONYMISE = "anonymise", _("Anonymise")
+    ARCHIVE = "archive", _("Archive")
+    RECTIFY = "rectify", _("Rectify")
+    EXPORT = "export", _("Export")
+    RESTRICT = "restrict", _("Restrict processing")
+    STOP_PROCESSING = "stop_processing", _("Stop processing")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    KEPT = "kept", _("Kept, with a reason")
+
+
+class KeptReason(models.TextChoices):
+    LEGAL_HOLD = "legal_hold", _("Under a legal hold")
+    AML_CFT = "aml_cft", _("AML/CFT record keeping")
+    TAX = "tax", _("Tax records")
+    PENDING_CLAIM = "pending_claim", _("Pending claim")
+    OTHER = "other", _("Other legal requirement")
+
+
+class RequestTaskQuerySet(OrganisationQuerySet):
+    def open(self):
+        return self.filter(status=TaskStatus.OPEN)
+
+
+class RequestTask(OrganisationOwned):
+    request = models.ForeignKey(
+        SubjectRequest, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("request")
+    )
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="request_tasks", verbose_name=_("system")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=TaskAction.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
+    )
+    kept_reason = models.CharField(
+        _("kept because"), max_length=20, choices=KeptReason.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = RequestTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request task")
+        verbose_name_plural = _("request tasks")
+        ordering = ["request", "system__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "system", "action"], name="request_task_once_per_system"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=TaskStatus.KEPT) | ~Q(kept_reason=""),
+                name="request_task_kept_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"], name="request_task_org_status")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.system_id}"
+
+
+# --- Letters ----------------------------------------------------------------------------------
+
+
+class ResponseLetter(models.Model):
+    """A letter as it was sent: the filled template is frozen here, so later edits of the
+    template or the request do not change what the requester received."""
+
+    request = models.ForeignKey(
+        SubjectRequest, on_delete=models.CASCADE, related_name="letters", verbose_name=_("request")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    template = models.CharField(_("template"), max_length=100, blank=True)
+    body = models.TextField(_("text"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("response letter")
+        verbose_name_plural = _("response letters")
+        ordering = ["request", "-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.request} · {self.language} · {self.created_at:%Y-%m-%d}"
