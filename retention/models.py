@@ -1,0 +1,525 @@
+"""Retention: how long each kind of personal data is kept (rules), what the organisations hold
+(the record inventory), what must not be disposed of (legal holds), what the sweep found due
+(disposal batches) and the daily figures the retention report draws (snapshots)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from consent.models import Consent, ProcessingActivity
+from dpo_portal.register.models import (
+    CodedEntry,
+    DataCategory,
+    DataSubject,
+    OrganisationOwned,
+    OrganisationQuerySet,
+    System,
+    unique_code_per_organisation,
+)
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+class PeriodUnit(models.TextChoices):
+    DAYS = "days", _("days")
+    MONTHS = "months", _("months")
+    YEARS = "years", _("years")
+
+
+class Trigger(models.TextChoices):
+    COLLECTION = "collection", _("Collection of the data")
+    RELATIONSHIP_END = "relationship_end", _("End of the relationship")
+    LAST_ACTIVITY = "last_activity", _("Last activity")
+    CONSENT_WITHDRAWAL = "consent_withdrawal", _("Withdrawal of consent")
+    ACCOUNT_CLOSURE = "account_closure", _("Closure of the account")
+
+
+class EndAction(models.TextChoices):
+    ERASE = "erase", _("Erase")
+    ANONYMISE = "anonymise", _("Anonymise")
+    ARCHIVE = "archive", _("Archive")
+    REVIEW = "review", _("Review")
+
+
+class RetentionRule(CodedEntry):
+    """How long data of an activity and/or a category is kept, from which event, and what
+    happens then. The most specific rule wins; among equally specific ones the longest."""
+
+    activity = models.ForeignKey(
+        ProcessingActivity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retention_rules",
+        verbose_name=_("processing activity"),
+    )
+    category = models.ForeignKey(
+        DataCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retention_rules",
+        verbose_name=_("data category"),
+    )
+    period = models.PositiveIntegerField(_("period"), validators=[MinValueValidator(1)])
+    unit = models.CharField(
+        _("unit"), max_length=10, choices=PeriodUnit.choices, default=PeriodUnit.YEARS
+    )
+    trigger = models.CharField(
+        _("the clock starts at"),
+        max_length=30,
+        choices=Trigger.choices,
+        default=Trigger.COLLECTION,
+    )
+    end_action = models.CharField(
+        _("at the end"), max_length=20, choices=EndAction.choices, default=EndAction.ERASE
+    )
+    legal_reference = models.TextField(
+        _("legal reference"),
+        blank=True,
+        help_text=_("E.g. Tax Code art. 71.4: 5 years."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(CodedEntry.Meta):
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        constraints = [unique_code_per_organisation("retentionrule")]
+        indexes = [models.Index(fields=["organisation", "trigger"])]
+
+    @property
+    def specificity(self):
+        return int(self.activity_id is not None) + int(self.category_id is not None)
+
+    def period_display(self):
+        return f"{self.period} {self.get_unit_display()}"
+
+
+# --- The record inventory ---------------------------------------------------------------------
+
+
+class RecordStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DUE = "due", _("Due for disposal")
+    ON_HOLD = "on_hold", _("On hold")
+    DISPOSED = "disposed", _("Disposed")
+
+
+class RecordQuerySet(OrganisationQuerySet):
+    def due(self, on=None):
+        """Active records whose retention has run out by ``on`` and that no hold protects."""
+        on = on or timezone.localdate()
+        return self.filter(status=RecordStatus.ACTIVE, expires_on__lte=on).exclude_held(on=on)
+
+    def held(self, on=None):
+        """Records an active legal hold covers (directly, or by subject, system or category)."""
+        return self.filter(held_condition(on))
+
+    def exclude_held(self, on=None):
+        return self.filter(~held_condition(on))
+
+    def for_subject(self, subject):
+        return self.filter(subject=subject)
+
+    def undisposed(self):
+        return self.exclude(status=RecordStatus.DISPOSED)
+
+
+class Record(OrganisationOwned):
+    """One entry of the inventory: this subject's data of this category, for this activity, held
+    in this system under this external id.
+
+    No django-simple-history here, on purpose: the inventory has millions of rows that come from
+    the organisations' systems by bulk import and are changed by the sweep in bulk UPDATEs (which
+    history would not even see); people do not edit them. Every change that matters is recorded
+    where it happens instead: the import job, the disposal batch and its certificate, the legal
+    hold, and their AuditEvents.
+    """
+
+    subject = models.ForeignKey(
+        DataSubject, on_delete=models.CASCADE, related_name="records", verbose_name=_("subject")
+    )
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="records", verbose_name=_("system")
+    )
+    category = models.ForeignKey(
+        DataCategory,
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name=_("data category"),
+    )
+    activity = models.ForeignKey(
+        ProcessingActivity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("processing activity"),
+    )
+    external_id = models.CharField(_("id in its system"), max_length=100)
+    collected_at = models.DateField(_("collected on"))
+    clock_started_at = models.DateField(
+        _("retention clock started on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The event that starts the rule's clock (end of the relationship, last activity, "
+            "withdrawal, account closure). Empty while it has not happened."
+        ),
+    )
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    rule = models.ForeignKey(
+        RetentionRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("retention rule"),
+    )
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("held only on consent"),
+    )
+    disposal_batch = models.ForeignKey(
+        "DisposalBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("disposal batch"),
+    )
+    disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True)
+    disposal_action = models.CharField(
+        _("disposal action"), max_length=20, choices=EndAction.choices, blank=True
+    )
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("record")
+        verbose_name_plural = _("records")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "system", "external_id", "category"],
+                name="record_unique_per_system_id_category",
+            )
+        ]
+        # One index per admin list filter (each starts with the organisation, as every list is
+        # scoped to it), and one for the sweep: it walks pk ranges and picks active records whose
+        # expiry has passed, so a partial index on active rows keeps that cheap.
+        indexes = [
+            models.Index(fields=["organisation", "status", "-id"], name="record_org_status"),
+            models.Index(fields=["organisation", "system", "-id"], name="record_org_system"),
+            models.Index(fields=["organisation", "category", "-id"], name="record_org_category"),
+            models.Index(fields=["organisation", "activity", "-id"], name="record_org_activity"),
+            models.Index(fields=["organisation", "expires_on"], name="record_org_expires"),
+            models.Index(
+                fields=["id", "expires_on"],
+                condition=Q(status="active"),
+                name="record_sweep_active",
+            ),
+            models.Index(
+                fields=["consent"],
+                condition=Q(consent__isnull=False, clock_started_at__isnull=True),
+                name="record_consent_clock",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.system_id}:{self.external_id}"
+
+
+def held_condition(on=None):
+    """A Q true for records that an active legal hold covers, as NOT-EXISTS-friendly subqueries:
+    the sweep, disposal and erasure all test holds set-based, never row by row."""
+    active = LegalHold.objects.active(on=on)
+    return (
+        Exists(active.filter(record_id=OuterRef("pk")))
+        | Exists(active.filter(subject_id=OuterRef("subject_id")))
+        | Exists(active.filter(system_id=OuterRef("system_id")))
+        | Exists(active.filter(category_id=OuterRef("category_id")))
+    )
+
+
+# --- Legal holds ------------------------------------------------------------------------------
+
+
+class LegalHoldQuerySet(OrganisationQuerySet):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(released_at__isnull=True).filter(
+            Q(until__isnull=True) | Q(until__gte=on)
+        )
+
+    def covering(self, records, on=None):
+        """Active holds that cover at least one of ``records`` (a Record queryset)."""
+        records = records.order_by()
+        return self.active(on=on).filter(
+            Q(record__in=records.values("pk"))
+            | Q(subject__in=records.values("subject_id"))
+            | Q(system__in=records.values("system_id"))
+            | Q(category__in=records.values("category_id"))
+        )
+
+
+class LegalHold(OrganisationOwned):
+    """Keeps data from disposal and from erasure by request: litigation, an investigation, a
+    regulator's order. Exactly one target: a subject, a system, a category or one record."""
+
+    subject = models.ForeignKey(
+        DataSubject,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+        verbose_name=_("subject"),
+    )
+    system = models.ForeignKey(
+        System,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+        verbose_name=_("system"),
+    )
+    category = models.ForeignKey(
+        DataCategory,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+        verbose_name=_("data category"),
+    )
+    record = models.ForeignKey(
+        Record,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+        verbose_name=_("record"),
+    )
+    reason = models.TextField(_("reason"))
+    reference = models.CharField(
+        _("reference"), max_length=200, blank=True, help_text=_("Case, order or letter number.")
+    )
+    until = models.DateField(_("until"), null=True, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    release_reason = models.TextField(_("reason for release"), blank=True)
+
+    history = HistoricalRecords()
+    objects = LegalHoldQuerySet.as_manager()
+
+    TARGET_FIELDS = ("subject", "system", "category", "record")
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-placed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(subject__isnull=False, system__isnull=True, category__isnull=True)
+                    & Q(record__isnull=True)
+                )
+                | (
+                    Q(subject__isnull=True, system__isnull=False, category__isnull=True)
+                    & Q(record__isnull=True)
+                )
+                | (
+                    Q(subject__isnull=True, system__isnull=True, category__isnull=False)
+                    & Q(record__isnull=True)
+                )
+                | (
+                    Q(subject__isnull=True, system__isnull=True, category__isnull=True)
+                    & Q(record__isnull=False)
+                ),
+                name="legalhold_exactly_one_target",
+                violation_error_message=_(
+                    "A hold covers exactly one of: a subject, a system, a category or a record."
+                ),
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "released_at"], name="hold_org_released")]
+
+    def __str__(self):
+        return self.reference or _("Legal hold #%(pk)s") % {"pk": self.pk}
+
+    def clean(self):
+        super().clean()
+        if sum(getattr(self, f"{name}_id") is not None for name in self.TARGET_FIELDS) != 1:
+            raise ValidationError(
+                _("A hold covers exactly one of: a subject, a system, a category or a record.")
+            )
+
+    @property
+    def target(self):
+        for name in self.TARGET_FIELDS:
+            if getattr(self, f"{name}_id") is not None:
+                return getattr(self, name)
+        return None
+
+    @property
+    def target_kind(self):
+        for name in self.TARGET_FIELDS:
+            if getattr(self, f"{name}_id") is not None:
+                return self._meta.get_field(name).verbose_name
+        return ""
+
+    def is_active(self, on=None):
+        on = on or timezone.localdate()
+        return self.released_at is None and (self.until is None or self.until >= on)
+
+
+# --- Disposal ---------------------------------------------------------------------------------
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    APPROVED = "approved", _("Approved and disposed")
+    EXTENDED = "extended", _("Extended")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DisposalBatchQuerySet(OrganisationQuerySet):
+    def awaiting_decision(self, on=None):
+        """Pending batches, and extended ones whose new date has come."""
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.EXTENDED, extended_until__lte=on)
+        )
+
+
+class DisposalBatch(OrganisationOwned):
+    """What the sweep found due for one system × category × rule, waiting for the DPO."""
+
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="disposal_batches", verbose_name=_("system")
+    )
+    category = models.ForeignKey(
+        DataCategory,
+        on_delete=models.PROTECT,
+        related_name="disposal_batches",
+        verbose_name=_("data category"),
+    )
+    rule = models.ForeignKey(
+        RetentionRule,
+        on_delete=models.PROTECT,
+        related_name="disposal_batches",
+        verbose_name=_("retention rule"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    record_count = models.PositiveIntegerField(_("records"), default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    justification = models.TextField(_("justification"), blank=True)
+    extended_until = models.DateField(_("extended until"), null=True, blank=True)
+    # The certificate: fixed at approval, so later rule edits do not rewrite what was done.
+    certificate_number = models.CharField(
+        _("certificate number"), max_length=40, blank=True, db_index=True
+    )
+    disposed_count = models.PositiveIntegerField(_("records disposed"), default=0)
+    kept_on_hold_count = models.PositiveIntegerField(_("records kept on hold"), default=0)
+    action = models.CharField(_("action"), max_length=20, choices=EndAction.choices, blank=True)
+    legal_reference = models.TextField(_("legal reference"), blank=True)
+
+    history = HistoricalRecords()
+    objects = DisposalBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disposal batch")
+        verbose_name_plural = _("disposal batches")
+        ordering = ["-created_at"]
+        permissions = [
+            ("approve_disposalbatch", _("Can approve, extend or reject a disposal batch")),
+            ("sweep_disposalbatch", _("Can run the retention sweep")),
+        ]
+        constraints = [
+            # The sweep's batch assignment relies on this: one open batch per key, so
+            # concurrent chunks get_or_create the same batch instead of making two.
+            models.UniqueConstraint(
+                fields=["organisation", "system", "category", "rule"],
+                condition=Q(status="pending"),
+                name="one_pending_batch_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="batch_org_status"),
+        ]
+
+    def __str__(self):
+        return _("Disposal batch #%(pk)s") % {"pk": self.pk}
+
+
+# --- Daily figures for the report -------------------------------------------------------------
+
+
+class RetentionSnapshot(OrganisationOwned):
+    """One day's figures per system × category, taken daily, so the report draws trends without
+    scanning the inventory's history."""
+
+    taken_on = models.DateField(_("taken on"))
+    system = models.ForeignKey(
+        System, on_delete=models.CASCADE, related_name="+", verbose_name=_("system")
+    )
+    category = models.ForeignKey(
+        DataCategory, on_delete=models.CASCADE, related_name="+", verbose_name=_("data category")
+    )
+    held = models.PositiveIntegerField(_("records held"), default=0)
+    due = models.PositiveIntegerField(_("records due"), default=0)
+    on_hold = models.PositiveIntegerField(_("records on hold"), default=0)
+    disposed_in_day = models.PositiveIntegerField(_("records disposed that day"), default=0)
+    oldest_overdue_days = models.PositiveIntegerField(
+        _("age of the oldest overdue record (days)"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("retention snapshot")
+        verbose_name_plural = _("retention snapshots")
+        ordering = ["-taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "taken_on", "system", "category"],
+                name="snapshot_unique_per_day_system_category",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "taken_on"], name="snapshot_org_day")]
