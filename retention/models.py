@@ -516,6 +516,9 @@ class RetentionSnapshot(OrganisationOwned):
         verbose_name = _("retention snapshot")
         verbose_name_plural = _("retention snapshots")
         ordering = ["-taken_on"]
+        # The retention report (retention/reports.py) reads these aggregates: Managers get it
+        # without any right on Record or DataSubject.
+        permissions = [("view_retention_report", _("Can view the retention report"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "taken_on", "system", "category"],
