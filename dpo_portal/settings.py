@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dpo_portal.register.tasks.send_system_registration_reminders",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    "recipient-register-digest": {
+        "task": "dpo_portal.register.tasks.send_recipient_digests",
+        "schedule": crontab(hour=8, minute=15, day_of_week="mon"),
+    },
 }
 
 LOGGING = {

@@ -7,7 +7,6 @@ from .models import (
     DataSubject,
     Membership,
     Organisation,
-    Recipient,
     Source,
     SubjectType,
     System,
@@ -111,19 +110,6 @@ class SystemGapFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RecipientContractFilter(admin.SimpleListFilter):
-    title = _("contract")
-    parameter_name = "contract"
-
-    def lookups(self, request, model_admin):
-        return [("none", _("No contract"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "none":
-            return queryset.without_contract()
-        return queryset
-
-
 @admin.register(System)
 class SystemAdmin(CodedEntryAdmin):
     resource_classes = [resources.SystemResource]
@@ -145,23 +131,6 @@ class SystemAdmin(CodedEntryAdmin):
         if obj.needs_registration:
             return _("Missing: required for 1,000+ subjects")
         return obj.registration_number or "—"
-
-
-@admin.register(Recipient)
-class RecipientAdmin(CodedEntryAdmin):
-    resource_classes = [resources.RecipientResource]
-    list_display = [
-        "name",
-        "category",
-        "role",
-        "country",
-        "contract_expires_on",
-        "next_review_due",
-        "organisation",
-    ]
-    list_filter = ["organisation", RecipientContractFilter, "category", "role", "country"]
-    search_fields = ["name", "code", "contract_reference"]
-    autocomplete_fields = ["organisation", "categories"]
 
 
 @admin.register(DataSubject)
@@ -223,3 +192,8 @@ class DataSubjectAdmin(OrganisationImportExportAdmin):
             if fin_matches.exists():
                 return fin_matches, False
         return super().get_search_results(request, queryset, term)
+
+
+# The recipient register (list, reviews, transfers, export) and the disclosure log live in their
+# own module; importing it here registers them with the admin.
+from . import recipient_admin  # noqa: E402, F401
