@@ -3,7 +3,7 @@ privacy-notice versions people accepted, and their consents."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -60,6 +60,24 @@ class LegalBasis(models.Model):
         return f"{self.name} ({self.article})"
 
 
+class ProcessingActivityQuerySet(OrganisationQuerySet):
+    def with_gaps(self):
+        """Annotate each activity with one boolean per registered gap (see gaps.py)."""
+        from .gaps import annotate_gaps
+
+        return annotate_gaps(self)
+
+    def having_gaps(self):
+        from .gaps import filter_having_gaps
+
+        return filter_having_gaps(self)
+
+    def without_gaps(self):
+        from .gaps import filter_having_gaps
+
+        return filter_having_gaps(self, negate=True)
+
+
 class ProcessingActivity(CodedEntry):
     """One line of the record of processing (GDPR Art. 30): one purpose."""
 
@@ -99,11 +117,13 @@ class ProcessingActivity(CodedEntry):
     history = HistoricalRecords(
         m2m_fields=[categories, subject_types, sources, systems, recipients]
     )
+    objects = ProcessingActivityQuerySet.as_manager()
 
     class Meta(CodedEntry.Meta):
         verbose_name = _("processing activity")
         verbose_name_plural = _("record of processing")
         constraints = [unique_code_per_organisation("processingactivity")]
+        indexes = [models.Index(fields=["organisation", "dpia_needed"])]
 
     def clean(self):
         super().clean()
@@ -121,6 +141,31 @@ class ProcessingActivity(CodedEntry):
             )
 
 
+class PrivacyNoticeQuerySet(OrganisationQuerySet):
+    def current(self, on=None):
+        """The version in force per organisation and language on ``on`` (today by default): the
+        one with the latest effective date not after it (ties: the latest edition entered)."""
+        on = on or timezone.localdate()
+        return self.filter(
+            effective_from__lte=on,
+            pk=Subquery(
+                PrivacyNotice.objects.filter(
+                    organisation_id=OuterRef("organisation_id"),
+                    language=OuterRef("language"),
+                    effective_from__lte=on,
+                )
+                .order_by("-effective_from", "-pk")
+                .values("pk")[:1]
+            ),
+        )
+
+    def with_is_current(self, on=None):
+        on = on or timezone.localdate()
+        return self.annotate(
+            is_current=Exists(self.model.objects.current(on).filter(pk=OuterRef("pk")))
+        )
+
+
 class PrivacyNotice(OrganisationOwned):
     """One version of the privacy policy in one language, e.g. IT0101 / 01 (az)."""
 
@@ -134,11 +179,13 @@ class PrivacyNotice(OrganisationOwned):
     text = models.TextField(_("text"))
 
     history = HistoricalRecords()
+    objects = PrivacyNoticeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("privacy notice")
         verbose_name_plural = _("privacy notices")
         ordering = ["organisation", "language", "-effective_from"]
+        indexes = [models.Index(fields=["organisation", "language", "-effective_from"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "registry_number", "edition", "language"],
@@ -165,6 +212,9 @@ class ConsentQuerySet(OrganisationQuerySet):
 
     def withdrawn(self):
         return self.filter(withdrawn_at__isnull=False)
+
+    def withdrawn_since(self, since):
+        return self.filter(withdrawn_at__gte=since)
 
 
 class Consent(OrganisationOwned):
@@ -216,7 +266,11 @@ class Consent(OrganisationOwned):
                 violation_error_message=_("A consent cannot be withdrawn before it was given."),
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "withdrawn_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "withdrawn_at"]),
+            models.Index(fields=["organisation", "channel"]),
+            models.Index(fields=["organisation", "given_at"]),
+        ]
 
     def __str__(self):
         return f"{self.subject} · {self.activity}"
