@@ -176,6 +176,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    # Late in the evening, so "disposed that day" covers the whole day.
+    "retention-snapshots": {
+        "task": "retention.tasks.take_retention_snapshots",
+        "schedule": crontab(hour=23, minute=50),
+    },
+    "retention-sweep": {
+        "task": "retention.tasks.run_nightly_sweep",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "retention-portal-data-scrub": {
+        "task": "retention.tasks.scrub_portal_data",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "system-registration-reminders": {
         "task": "dpo_portal.register.tasks.send_system_registration_reminders",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),

@@ -1,0 +1,282 @@
+"""Retention use cases: legal holds, disposal decisions, and the helpers the requests app calls to
+honour holds when it erases on request. Every function is one transaction and writes its own
+AuditEvent (ids, counts and codes only)."""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dpo_portal.audit.models import AuditEvent
+from dpo_portal.register.models import DataSubject
+from dpo_portal.register.services import erase_subject
+
+from .models import (
+    BatchStatus,
+    DisposalBatch,
+    EndAction,
+    LegalHold,
+    Record,
+    RecordStatus,
+)
+
+# Actions after which the portal's own copy of the person's identity has no purpose left.
+SCRUBBING_ACTIONS = {EndAction.ERASE, EndAction.ANONYMISE}
+
+
+# --- Legal holds ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def place_hold(*, organisation, actor, reason, reference="", until=None, **target):
+    """Place a hold on exactly one of subject=, system=, category= or record=."""
+    hold = LegalHold(
+        organisation=organisation,
+        reason=reason,
+        reference=reference,
+        until=until,
+        placed_by=actor,
+        placed_at=timezone.now(),
+        **target,
+    )
+    hold.full_clean()
+    if hold.target.organisation_id != organisation.pk:
+        raise ValidationError(_("The hold's target belongs to another organisation."))
+    hold._history_user = actor
+    hold.save()
+    AuditEvent.record(
+        "retention.hold_placed",
+        organisation=organisation,
+        actor=actor,
+        target=hold,
+        on=next(name for name in LegalHold.TARGET_FIELDS if target.get(name) is not None),
+        target_id=hold.target.pk,
+        until=until.isoformat() if until else None,
+    )
+    return hold
+
+
+@transaction.atomic
+def release_hold(hold, *, actor, reason=""):
+    """Release a hold. Records it kept on hold go back to active, so the next sweep takes them
+    up again (unless another hold still covers them)."""
+    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        return hold
+    hold.released_at, hold.released_by, hold.release_reason = timezone.now(), actor, reason
+    hold._history_user = actor
+    hold.save()
+    freed = (
+        Record.objects.filter(organisation_id=hold.organisation_id, status=RecordStatus.ON_HOLD)
+        .exclude_held()
+        .update(status=RecordStatus.ACTIVE, updated_at=timezone.now())
+    )
+    AuditEvent.record(
+        "retention.hold_released",
+        organisation=hold.organisation,
+        actor=actor,
+        target=hold,
+        records_freed=freed,
+    )
+    return hold
+
+
+# --- Helpers for the requests app -------------------------------------------------------------
+
+
+def held_records(records):
+    """The records of ``records`` (a queryset) that an active legal hold covers."""
+    return records.held()
+
+
+def records_by_system(subject):
+    """{system: [records]} of a subject's undisposed records, each with ``is_held`` set, for
+    the per-system tasks of a request. Three queries whatever the number of records."""
+    records = (
+        Record.objects.for_subject(subject)
+        .undisposed()
+        .select_related("system", "category", "activity", "rule")
+        .annotate(is_held=held_annotation())
+        .order_by("system__name", "category__name", "pk")
+    )
+    grouped = OrderedDict()
+    for record in records:
+        grouped.setdefault(record.system, []).append(record)
+    return grouped
+
+
+def held_annotation():
+    from .models import held_condition
+
+    return held_condition()
+
+
+@dataclass
+class DisposalResult:
+    disposed: int
+    held: int
+
+
+@transaction.atomic
+def dispose_records(records, *, actor, action, reason):
+    """Dispose of ``records`` (a queryset) by ``action`` (an EndAction), leaving any that a legal
+    hold covers untouched: those are refused and counted in ``held``. ``reason`` is a code such
+    as "request" or "disposal". The caller scrubs the person (erase_subject) when it should."""
+    if action not in EndAction.values:
+        raise ValueError(action)
+    live = records.exclude(status=RecordStatus.DISPOSED)
+    held = live.held().count()
+    disposed = live.exclude_held().update(
+        status=RecordStatus.DISPOSED,
+        disposed_at=timezone.now(),
+        disposal_action=action,
+        updated_at=timezone.now(),
+    )
+    organisation_ids = set(records.values_list("organisation_id", flat=True).distinct()[:2])
+    if len(organisation_ids) == 1:
+        from dpo_portal.register.models import Organisation
+
+        AuditEvent.record(
+            "retention.records_disposed",
+            organisation=Organisation.objects.get(pk=organisation_ids.pop()),
+            actor=actor,
+            action=action,
+            reason=reason,
+            disposed=disposed,
+            refused_on_hold=held,
+        )
+    return DisposalResult(disposed=disposed, held=held)
+
+
+# --- Disposal batches -------------------------------------------------------------------------
+
+
+def _lock_undecided(batch):
+    batch = DisposalBatch.objects.select_for_update().select_related("rule").get(pk=batch.pk)
+    if batch.status not in {BatchStatus.PENDING, BatchStatus.EXTENDED}:
+        raise ValidationError(_("This batch has already been decided."))
+    return batch
+
+
+def _require_approver(batch, actor):
+    from dpo_portal.register.roles import organisation_ids_for
+
+    if not actor.is_superuser and batch.organisation_id not in organisation_ids_for(
+        actor, "retention.approve_disposalbatch"
+    ):
+        raise PermissionDenied
+
+
+def certificate_number(batch):
+    return f"DC-{batch.decided_at:%Y}-{batch.pk:06d}"
+
+
+@transaction.atomic
+def approve_batch(batch, *, actor):
+    """Dispose of the batch's records by its rule's end action and issue the certificate.
+
+    Records placed on hold after batching stay out: they go back to on hold. For erase and
+    anonymise, people left with no record anywhere in the inventory are scrubbed from the portal
+    too (consent evidence, then the subject row and its history)."""
+    _require_approver(batch, actor)
+    batch = _lock_undecided(batch)
+    now = timezone.now()
+    action = batch.rule.end_action
+    records = Record.objects.filter(disposal_batch=batch, status=RecordStatus.DUE)
+    kept = records.held().update(status=RecordStatus.ON_HOLD, disposal_batch=None, updated_at=now)
+    subject_ids = set(records.values_list("subject_id", flat=True))
+    disposed = records.update(
+        status=RecordStatus.DISPOSED, disposed_at=now, disposal_action=action, updated_at=now
+    )
+    scrubbed = 0
+    if action in SCRUBBING_ACTIONS and subject_ids:
+        scrubbed = _scrub_subjects_without_records(subject_ids, actor=actor)
+    batch.status = BatchStatus.APPROVED
+    batch.decided_by, batch.decided_at = actor, now
+    batch.disposed_count, batch.kept_on_hold_count = disposed, kept
+    batch.action = action
+    batch.legal_reference = batch.rule.legal_reference
+    batch.certificate_number = certificate_number(batch)
+    batch._history_user = actor
+    batch.save()
+    AuditEvent.record(
+        "retention.batch_approved",
+        organisation=batch.organisation,
+        actor=actor,
+        target=batch,
+        action=action,
+        disposed=disposed,
+        kept_on_hold=kept,
+        subjects_scrubbed=scrubbed,
+        certificate=batch.certificate_number,
+    )
+    return batch
+
+
+def _scrub_subjects_without_records(subject_ids, *, actor):
+    from consent.services import scrub_consent_evidence
+
+    remaining = Record.objects.filter(subject_id=OuterRef("pk")).exclude(
+        status=RecordStatus.DISPOSED
+    )
+    subjects = DataSubject.objects.filter(pk__in=subject_ids, erased_at__isnull=True).exclude(
+        Exists(remaining)
+    )
+    count = 0
+    for subject in subjects.select_related("organisation").iterator():
+        scrub_consent_evidence(subject, actor=actor)
+        erase_subject(subject, actor=actor, reason="disposal")
+        count += 1
+    return count
+
+
+@transaction.atomic
+def extend_batch(batch, *, actor, justification, until):
+    _require_approver(batch, actor)
+    batch = _lock_undecided(batch)
+    if not justification.strip():
+        raise ValidationError(_("An extension needs a justification."))
+    if until <= timezone.localdate():
+        raise ValidationError(_("The new date must lie in the future."))
+    batch.status, batch.extended_until, batch.justification = (
+        BatchStatus.EXTENDED,
+        until,
+        justification,
+    )
+    batch.decided_by, batch.decided_at = actor, timezone.now()
+    batch._history_user = actor
+    batch.save()
+    AuditEvent.record(
+        "retention.batch_extended",
+        organisation=batch.organisation,
+        actor=actor,
+        target=batch,
+        until=until.isoformat(),
+    )
+    return batch
+
+
+@transaction.atomic
+def reject_batch(batch, *, actor, justification):
+    """Keep the records: they stay due, tied to this rejected batch, so the sweep does not offer
+    them again; a rule change that makes them not due puts them back to active."""
+    _require_approver(batch, actor)
+    batch = _lock_undecided(batch)
+    if not justification.strip():
+        raise ValidationError(_("A rejection needs a justification."))
+    batch.status, batch.justification = BatchStatus.REJECTED, justification
+    batch.decided_by, batch.decided_at = actor, timezone.now()
+    batch._history_user = actor
+    batch.save()
+    AuditEvent.record(
+        "retention.batch_rejected",
+        organisation=batch.organisation,
+        actor=actor,
+        target=batch,
+        records=batch.record_count,
+    )
+    return batch

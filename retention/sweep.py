@@ -1,0 +1,220 @@
+"""The nightly sweep: which records' retention has run out, and which disposal batch takes them.
+
+Set-based and fanned out: the inventory's primary-key range is cut into chunks and each chunk is
+one Celery task running a handful of bulk UPDATEs, so more workers finish sooner. Every step is
+written so that running it again changes nothing it already did:
+
+1. start the clock of records held only on a consent that has been withdrawn (clock empty);
+2. active records past expiry that a hold covers become "on hold"; on-hold records that no hold
+   covers any more become active again;
+3. active records past expiry that no hold covers become "due" (NOT EXISTS over the holds);
+4. due records without a batch join the pending batch of their system × category × rule
+   (UPDATE ... WHERE disposal_batch IS NULL; one pending batch per key, enforced by a unique
+   constraint, so concurrent chunks share it).
+
+Each step commits on its own. A chunk whose worker dies half-way is redelivered (acks_late) or
+retried and simply carries on: step 4 takes every due record still without a batch, not just
+the ones this run flagged, so nothing is missed and nothing is batched twice.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from consent.models import Consent
+
+from .models import (
+    BatchStatus,
+    DisposalBatch,
+    Record,
+    RecordStatus,
+    RetentionRule,
+    Trigger,
+    held_condition,
+)
+from .rules import AddPeriod
+
+DEFAULT_CHUNK_SIZE = 50_000
+
+
+def plan_chunks(*, organisation_ids=None, chunk_size=DEFAULT_CHUNK_SIZE):
+    """[(first_pk, last_pk), ...] covering every record (of the organisations)."""
+    records = Record.objects.all()
+    if organisation_ids is not None:
+        records = records.filter(organisation_id__in=organisation_ids)
+    bounds = records.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return []
+    return [
+        (low, min(low + chunk_size - 1, bounds["high"]))
+        for low in range(bounds["low"], bounds["high"] + 1, chunk_size)
+    ]
+
+
+def _chunk(first_pk, last_pk, organisation_ids):
+    records = Record.objects.filter(pk__gte=first_pk, pk__lte=last_pk)
+    if organisation_ids is not None:
+        records = records.filter(organisation_id__in=organisation_ids)
+    return records
+
+
+def start_withdrawn_consent_clocks(records):
+    """Records held only on a consent that was withdrawn: the clock starts on the withdrawal day
+    (in the portal's time zone), and the expiry follows for rules that count from it."""
+    withdrawn = Consent.objects.filter(pk=OuterRef("consent_id"), withdrawn_at__isnull=False)
+    waiting = records.filter(
+        Exists(withdrawn), clock_started_at__isnull=True, consent__isnull=False
+    ).exclude(status=RecordStatus.DISPOSED)
+    withdrawal_day = Subquery(
+        Consent.objects.filter(pk=OuterRef("consent_id")).values(day=TruncDate("withdrawn_at"))[:1]
+    )
+    now = timezone.now()
+    started = 0
+    rule_ids = waiting.exclude(rule=None).values("rule_id").distinct()
+    for rule in RetentionRule.objects.filter(pk__in=rule_ids).exclude(trigger=Trigger.COLLECTION):
+        started += waiting.filter(rule=rule).update(
+            clock_started_at=withdrawal_day,
+            expires_on=AddPeriod(withdrawal_day, rule.period, rule.unit),
+            updated_at=now,
+        )
+    # The rest (no rule, or a rule counting from collection): the date is kept, expiry unchanged.
+    started += waiting.update(clock_started_at=withdrawal_day, updated_at=now)
+    return started
+
+
+def not_held(on):
+    """The NOT EXISTS conditions, one per hold target, ANDed so the planner makes anti-joins."""
+    from .models import LegalHold
+
+    active = LegalHold.objects.active(on=on)
+    return [
+        ~Exists(active.filter(record_id=OuterRef("pk"))),
+        ~Exists(active.filter(subject_id=OuterRef("subject_id"))),
+        ~Exists(active.filter(system_id=OuterRef("system_id"))),
+        ~Exists(active.filter(category_id=OuterRef("category_id"))),
+    ]
+
+
+def flag(records, today):
+    now = timezone.now()
+    expired = records.filter(status=RecordStatus.ACTIVE, expires_on__lte=today, rule__isnull=False)
+    with transaction.atomic():
+        on_hold = expired.filter(held_condition(today)).update(
+            status=RecordStatus.ON_HOLD, updated_at=now
+        )
+        released = records.filter(*not_held(today), status=RecordStatus.ON_HOLD).update(
+            status=RecordStatus.ACTIVE, updated_at=now
+        )
+    with transaction.atomic():
+        due = expired.filter(*not_held(today)).update(status=RecordStatus.DUE, updated_at=now)
+    return {"on_hold": on_hold, "released": released, "due": due}
+
+
+def pending_batch(organisation_id, system_id, category_id, rule_id):
+    key = {
+        "organisation_id": organisation_id,
+        "system_id": system_id,
+        "category_id": category_id,
+        "rule_id": rule_id,
+        "status": BatchStatus.PENDING,
+    }
+    try:
+        return DisposalBatch.objects.get_or_create(**key)[0]
+    except IntegrityError:  # another chunk created it a moment ago
+        return DisposalBatch.objects.get(**key)
+
+
+def assign_batches(records):
+    """Give every due record without a batch the pending batch of its key. Returns the count."""
+    unbatched = records.filter(
+        status=RecordStatus.DUE, disposal_batch__isnull=True, rule__isnull=False
+    )
+    keys = (
+        unbatched.order_by()
+        .values_list("organisation_id", "system_id", "category_id", "rule_id")
+        .distinct()
+    )
+    assigned = 0
+    for organisation_id, system_id, category_id, rule_id in list(keys):
+        with transaction.atomic():
+            batch = pending_batch(organisation_id, system_id, category_id, rule_id)
+            count = unbatched.filter(
+                organisation_id=organisation_id,
+                system_id=system_id,
+                category_id=category_id,
+                rule_id=rule_id,
+            ).update(disposal_batch=batch, updated_at=timezone.now())
+            DisposalBatch.objects.filter(pk=batch.pk).update(record_count=F("record_count") + count)
+            assigned += count
+    return assigned
+
+
+def sweep_chunk(first_pk, last_pk, *, today=None, organisation_ids=None):
+    """Run every step over one primary-key range. Safe to run again, whole or after a crash."""
+    today = today or timezone.localdate()
+    records = _chunk(first_pk, last_pk, organisation_ids)
+    with transaction.atomic():
+        clocks = start_withdrawn_consent_clocks(records)
+    counts = flag(records, today)
+    counts["clocks_started"] = clocks
+    counts["batched"] = assign_batches(records)
+    return counts
+
+
+def sweep_inline(*, today=None, organisation_ids=None, chunk_size=DEFAULT_CHUNK_SIZE):
+    """The whole sweep in this process, chunk after chunk (management command, tests, demo)."""
+    totals = {}
+    for first_pk, last_pk in plan_chunks(organisation_ids=organisation_ids, chunk_size=chunk_size):
+        counts = sweep_chunk(first_pk, last_pk, today=today, organisation_ids=organisation_ids)
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def record_sweep(results, *, today, organisation_ids=None, actor_id=None):
+    """After the last chunk: one AuditEvent per organisation with the totals it now stands at."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+
+    from dpo_portal.audit.models import AuditEvent
+    from dpo_portal.register.models import Organisation
+
+    totals = {}
+    for counts in results or []:
+        for key, value in (counts or {}).items():
+            totals[key] = totals.get(key, 0) + value
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    organisations = Organisation.objects.all()
+    if organisation_ids is not None:
+        organisations = organisations.filter(pk__in=organisation_ids)
+    standing = {
+        row["organisation_id"]: row
+        for row in Record.objects.filter(organisation__in=organisations)
+        .values("organisation_id")
+        .annotate(
+            due=Count("pk", filter=Q(status=RecordStatus.DUE)),
+            on_hold=Count("pk", filter=Q(status=RecordStatus.ON_HOLD)),
+        )
+    }
+    for organisation in organisations:
+        row = standing.get(organisation.pk, {})
+        AuditEvent.record(
+            "retention.sweep_finished",
+            organisation=organisation,
+            actor=actor,
+            day=today,
+            chunks=len(results or []),
+            due=row.get("due", 0),
+            on_hold=row.get("on_hold", 0),
+            pending_batches=DisposalBatch.objects.filter(
+                organisation=organisation, status=BatchStatus.PENDING
+            ).count(),
+        )
+    return totals
+
+
+def parse_day(value):
+    return datetime.date.fromisoformat(value) if value else None
