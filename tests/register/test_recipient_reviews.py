@@ -4,6 +4,7 @@ their boundary days, and every review stays in the recipient's history."""
 import datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,8 @@ CHANGELIST = "admin:register_recipient_changelist"
 
 def signed_in(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    # Pages in English: the assertions read English labels, whatever the catalogues hold.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 
