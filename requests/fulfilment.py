@@ -1,0 +1,381 @@
+"""Fulfilment of a subject request: the per-system tasks, their resolution, and completing it.
+
+The request drives the flow by calling the services of the apps it builds on: the retention
+inventory says which systems hold the person's records and disposes of them (respecting legal
+holds), the consent services withdraw consents and scrub their evidence, and the register erases
+the person from the portal itself. Each function takes a keyword-only ``actor``, runs in one
+transaction and writes its own audit event (ids, counts and codes only).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from consent.models import Consent, ConsentChannel
+from consent.services import scrub_consent_evidence, withdraw_consent
+from dpo_portal.audit.models import AuditEvent
+from dpo_portal.jobs.models import Job
+from dpo_portal.register.services import erase_subject
+from retention.models import EndAction, Record
+from retention.services import dispose_records, held_records, records_by_system
+
+from .models import (
+    IdentityStatus,
+    KeptReason,
+    RequestChannel,
+    RequestKind,
+    RequestStatus,
+    RequestTask,
+    SubjectRequest,
+    TaskAction,
+    TaskStatus,
+)
+from .services import close_request, scrub_requester_details
+
+ACCESS_PACKAGE_JOB = "requests.access_package"
+
+# What each kind asks of every system holding the person's records. Kinds that only ask for
+# information (existence, legal basis, purposes, sources, protection) need no per-system work:
+# the access package answers them from the register and the inventory.
+TASK_ACTION_FOR_KIND = {
+    RequestKind.DELETION: TaskAction.ERASE,
+    RequestKind.ARCHIVING: TaskAction.ARCHIVE,
+    RequestKind.CORRECTION: TaskAction.RECTIFY,
+    RequestKind.RESTRICTION: TaskAction.RESTRICT,
+    RequestKind.OBJECTION: TaskAction.STOP_PROCESSING,
+    RequestKind.CONSENT_WITHDRAWAL: TaskAction.STOP_PROCESSING,
+    RequestKind.ACCESS: TaskAction.EXPORT,
+    RequestKind.PORTABILITY: TaskAction.EXPORT,
+}
+
+# Actions whose resolution disposes of the records in the system.
+DISPOSING_ACTIONS = {TaskAction.ERASE, TaskAction.ANONYMISE, TaskAction.ARCHIVE}
+
+
+class Resolution(models.TextChoices):
+    ERASED = "erased", gettext_lazy("Erased")
+    ANONYMISED = "anonymised", gettext_lazy("Anonymised")
+    ARCHIVED = "archived", gettext_lazy("Archived")
+    DONE = "done", gettext_lazy("Done")
+    KEPT = "kept", gettext_lazy("Kept, with a reason")
+
+
+# A disposing resolution, the retention end action it performs and the task action it records.
+DISPOSAL = {
+    Resolution.ERASED: (EndAction.ERASE, TaskAction.ERASE),
+    Resolution.ANONYMISED: (EndAction.ANONYMISE, TaskAction.ANONYMISE),
+    Resolution.ARCHIVED: (EndAction.ARCHIVE, TaskAction.ARCHIVE),
+}
+
+# Which resolutions close a task of each action (besides "kept", which closes any).
+RESOLUTIONS_FOR_ACTION = {
+    TaskAction.ERASE: (Resolution.ERASED, Resolution.ANONYMISED),
+    TaskAction.ANONYMISE: (Resolution.ANONYMISED, Resolution.ERASED),
+    TaskAction.ARCHIVE: (Resolution.ARCHIVED,),
+    TaskAction.RECTIFY: (Resolution.DONE,),
+    TaskAction.EXPORT: (Resolution.DONE,),
+    TaskAction.RESTRICT: (Resolution.DONE,),
+    TaskAction.STOP_PROCESSING: (Resolution.DONE,),
+}
+
+# How a consent withdrawal arrived, in the consent register's words.
+CONSENT_CHANNEL_FOR_REQUEST = {
+    RequestChannel.PAPER_WITH_ID: ConsentChannel.PAPER,
+    RequestChannel.E_SIGNATURE: ConsentChannel.E_SIGNATURE,
+    RequestChannel.EMAIL: ConsentChannel.EMAIL,
+    RequestChannel.APP: ConsentChannel.APP_CHECKBOX,
+    RequestChannel.IN_PERSON: ConsentChannel.PAPER,
+}
+
+
+def _lock(request):
+    return (
+        SubjectRequest.objects.select_related("organisation", "subject")
+        .select_for_update(of=("self",))
+        .get(pk=request.pk)
+    )
+
+
+def _require_open(request):
+    if not request.is_open:
+        raise ValidationError(_("The request %(ref)s is closed.") % {"ref": request.reference})
+
+
+def _require_subject(request):
+    if request.subject_id is None:
+        raise ValidationError(
+            _("Match the request to a data subject first: the tasks follow their records.")
+        )
+    if request.subject.is_erased:
+        raise ValidationError(_("The data subject has already been erased."))
+
+
+def task_action_for(request):
+    return TASK_ACTION_FOR_KIND.get(request.kind)
+
+
+def subject_records(request, system=None):
+    """The matched subject's records still held (optionally in one system)."""
+    records = Record.objects.filter(
+        organisation_id=request.organisation_id, subject_id=request.subject_id
+    ).undisposed()
+    if system is not None:
+        records = records.filter(system=system)
+    return records
+
+
+# --- Opening tasks ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_tasks_for(request, *, actor):
+    """Open one task per system holding the subject's records, for the action the kind asks.
+
+    Idempotent: a system that already has its task gets no second one; systems that appeared in
+    the inventory since (a later import) get theirs. Returns the request's tasks.
+    """
+    request = _lock(request)
+    _require_open(request)
+    action = task_action_for(request)
+    if action is None:
+        raise ValidationError(
+            _("This kind of request is answered with information, not per-system tasks.")
+        )
+    _require_subject(request)
+    systems = list(records_by_system(request.subject))
+    if request.kind == RequestKind.CONSENT_WITHDRAWAL:
+        # Only the systems holding records on a consent stop processing on its withdrawal.
+        on_consent = set(
+            subject_records(request)
+            .filter(consent__isnull=False)
+            .values_list("system_id", flat=True)
+            .distinct()
+        )
+        systems = [system for system in systems if system.pk in on_consent]
+    existing = set(request.tasks.values_list("system_id", flat=True))
+    new_tasks = [
+        RequestTask(
+            organisation_id=request.organisation_id, request=request, system=system, action=action
+        )
+        for system in systems
+        if system.pk not in existing
+    ]
+    for task in new_tasks:
+        task._history_user = actor
+        task.save()
+    if request.status == RequestStatus.NEW:
+        request.status = RequestStatus.IN_PROGRESS
+        request._history_user = actor
+        request.save(update_fields=["status", "updated_at"])
+    AuditEvent.record(
+        "requests.tasks_opened",
+        organisation=request.organisation,
+        actor=actor,
+        target=request,
+        task_action=action,
+        opened=len(new_tasks),
+        system_ids=[task.system_id for task in new_tasks],
+    )
+    return list(request.tasks.select_related("system"))
+
+
+# --- Resolving a task -------------------------------------------------------------------------
+
+
+def kept_reason_for_hold():
+    return KeptReason.LEGAL_HOLD
+
+
+@transaction.atomic
+def resolve_task(task, *, actor, resolution, kept_reason=None, note=""):
+    """Close one task.
+
+    erased / anonymised / archived dispose of the subject's records in the task's system through
+    the retention services. Records a legal hold covers are never disposed: the free ones are,
+    and the task is then closed as kept with the reason "legal hold" and the counts in the note.
+    "kept" closes it with a reason (AML/CFT record keeping, tax records, a pending claim …);
+    "done" closes a correction, restriction, export or stop-processing task.
+    Returns the task; its ``outcome`` attribute holds the counts.
+    """
+    task = RequestTask.objects.select_for_update().select_related("system").get(pk=task.pk)
+    request = _lock(task.request)
+    _require_open(request)
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError(
+            _("The task for %(system)s is already closed.") % {"system": task.system}
+        )
+    note = (note or "").strip()
+    disposed = held = 0
+    if resolution == Resolution.KEPT:
+        if kept_reason not in KeptReason.values:
+            raise ValidationError(_("Say why the data is kept."))
+        if kept_reason == KeptReason.OTHER and not note:
+            raise ValidationError(_("Name the legal requirement that keeps the data in the note."))
+        task.status, task.kept_reason = TaskStatus.KEPT, kept_reason
+    elif resolution in RESOLUTIONS_FOR_ACTION.get(task.action, ()):
+        if resolution in DISPOSAL:
+            _require_subject(request)
+            if request.identity_status != IdentityStatus.VERIFIED:
+                raise ValidationError(
+                    _("Verify the requester's identity before disposing of any data.")
+                )
+            end_action, done_action = DISPOSAL[resolution]
+            records = subject_records(request, task.system)
+            result = dispose_records(records, actor=actor, action=end_action, reason="request")
+            disposed, held = result.disposed, result.held
+            task.action = done_action
+            if held:
+                task.status, task.kept_reason = TaskStatus.KEPT, kept_reason_for_hold()
+                counts = _("%(disposed)d record(s) %(done)s, %(held)d kept under a legal hold.") % {
+                    "disposed": disposed,
+                    "done": Resolution(resolution).label.lower(),
+                    "held": held,
+                }
+                note = f"{counts} {note}".strip()
+            else:
+                task.status, task.kept_reason = TaskStatus.DONE, ""
+        else:
+            task.status, task.kept_reason = TaskStatus.DONE, ""
+    else:
+        raise ValidationError(
+            _("A task to %(action)s cannot be closed as “%(resolution)s”.")
+            % {"action": task.get_action_display().lower(), "resolution": resolution}
+        )
+    task.note = note
+    task.resolved_by, task.resolved_at = actor, timezone.now()
+    task._history_user = actor
+    task.save()
+    AuditEvent.record(
+        "requests.task_resolved",
+        organisation=request.organisation,
+        actor=actor,
+        target=request,
+        task_id=task.pk,
+        system_id=task.system_id,
+        resolution=resolution,
+        status=task.status,
+        kept_reason=task.kept_reason,
+        disposed=disposed,
+        kept_on_hold=held,
+    )
+    task.outcome = {"disposed": disposed, "held": held}
+    return task
+
+
+def held_record_count(request, system):
+    """How many of the subject's records in ``system`` a legal hold covers (shown on the task)."""
+    return held_records(subject_records(request, system)).count()
+
+
+# --- Consent withdrawal -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def withdraw_consents(request, *, actor, activities):
+    """Withdraw the subject's active consents for ``activities`` (ProcessingActivity rows or ids),
+    with effect from when the request was received, and start the retention clock of the records
+    held only on them. Returns the number of consents withdrawn."""
+    from retention.sweep import start_withdrawn_consent_clocks
+
+    request = _lock(request)
+    _require_open(request)
+    _require_subject(request)
+    activity_ids = [getattr(a, "pk", a) for a in activities]
+    consents = list(
+        Consent.objects.active().filter(subject_id=request.subject_id, activity_id__in=activity_ids)
+    )
+    channel = CONSENT_CHANNEL_FOR_REQUEST.get(request.channel, ConsentChannel.PAPER)
+    for consent in consents:
+        # The person withdrew when they asked; a consent given after that is withdrawn now.
+        at = max(request.received_at, consent.given_at)
+        withdraw_consent(consent, actor=actor, channel=channel, at=min(at, timezone.now()))
+    started = start_withdrawn_consent_clocks(subject_records(request)) if consents else 0
+    AuditEvent.record(
+        "requests.consents_withdrawn",
+        organisation=request.organisation,
+        actor=actor,
+        target=request,
+        consents=len(consents),
+        activity_ids=activity_ids,
+        clocks_started=started,
+    )
+    return len(consents)
+
+
+# --- Completing -------------------------------------------------------------------------------
+
+
+def kept_explanation(tasks):
+    """The kept part of a partial answer (seed 003, 7.1.1): system by system, why it stays."""
+    lines = []
+    for task in tasks:
+        if task.status != TaskStatus.KEPT:
+            continue
+        line = _("%(system)s: kept — %(reason)s.") % {
+            "system": task.system.name,
+            "reason": task.get_kept_reason_display(),
+        }
+        if task.note:
+            line = f"{line} {task.note}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def outcome_for(tasks):
+    if any(task.status == TaskStatus.KEPT for task in tasks):
+        return RequestStatus.PARTIALLY_COMPLETED
+    return RequestStatus.COMPLETED
+
+
+@transaction.atomic
+def complete_request(request, *, actor, reason=""):
+    """Close a request whose tasks are all resolved: completed, or partially completed with the
+    kept part explained. For a deletion, the person is then erased from the portal itself."""
+    request = _lock(request)
+    _require_open(request)
+    if request.identity_status != IdentityStatus.VERIFIED:
+        raise ValidationError(_("Verify the requester's identity before completing the request."))
+    tasks = list(request.tasks.select_related("system"))
+    still_open = [task for task in tasks if task.status == TaskStatus.OPEN]
+    if still_open:
+        raise ValidationError(
+            _("%(n)d task(s) are still open: resolve each system first.") % {"n": len(still_open)}
+        )
+    status = outcome_for(tasks)
+    explanation = "\n".join(part for part in (kept_explanation(tasks), reason.strip()) if part)
+    request = close_request(request, status=status, reason=explanation, actor=actor)
+    if request.kind == RequestKind.DELETION and request.subject_id:
+        erase_in_portal(request, actor=actor)
+    return request
+
+
+def erase_in_portal(request, *, actor):
+    """Scrub the subject from the portal: consent evidence, what they told us in their requests
+    (live rows, history, letters), the access packages built for them, then the subject row and
+    its history (register.services.erase_subject leaves the keyed-hash suppression entries)."""
+    subject = request.subject
+    scrub_consent_evidence(subject, actor=actor)
+    request_ids = set(
+        SubjectRequest.objects.filter(
+            Q(subject_id=subject.pk) | Q(pk=request.pk), organisation_id=request.organisation_id
+        ).values_list("pk", flat=True)
+    )
+    scrub_requester_details(request_ids)
+    packages = Job.objects.filter(
+        organisation_id=request.organisation_id,
+        kind=ACCESS_PACKAGE_JOB,
+        parameters__request_id__in=list(request_ids),
+    ).update(result=None, result_name="", result_content_type="", updated_at=timezone.now())
+    erase_subject(subject, actor=actor, reason="request")
+    AuditEvent.record(
+        "requests.subject_erased_in_portal",
+        organisation=request.organisation,
+        actor=actor,
+        target=request,
+        subject_id=subject.pk,
+        requests_scrubbed=len(request_ids),
+        access_packages_dropped=packages,
+    )
