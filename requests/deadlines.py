@@ -215,18 +215,10 @@ def local_date(moment):
 def recompute_due_on(request, save=True):
     """Set ``request.due_on`` from its receipt date and its deadline events."""
     organisation = request.organisation
-    events = (
-        [
-            Event(e.kind, local_date(e.at), e.months)
-            for e in request.deadline_events.order_by("at", "pk")
-        ]
-        if request.pk
-        else []
-    )
     request.due_on, _paused = compute_due(
         organisation.regime,
         local_date(request.received_at),
-        events,
+        request.deadline_event_list(),
         organisation_calendar(organisation),
     )
     if save:

@@ -21,6 +21,8 @@ from dpo_portal.register.models import (
     System,
 )
 
+from . import deadlines
+
 # --- Kinds, channels and their legal references -----------------------------------------------
 
 
@@ -200,12 +202,24 @@ class SubjectRequestQuerySet(OrganisationQuerySet):
         """Annotate ``urgency`` and ``urgency_rank`` (0 = most urgent) in SQL, so the triage
         list can sort and filter by it without a query per row. "Due soon" means due within 2
         working days of the organisation's calendar."""
-        from .deadlines import urgency_expression
-
-        return self.annotate(**urgency_expression(on=on))
+        return self.annotate(**deadlines.urgency_expression(on=on))
 
     def overdue(self, on=None):
         return self.with_urgency(on).filter(urgency=Urgency.OVERDUE)
+
+    def urgency_counts(self, on=None):
+        """{urgency: count} of the open requests, in one aggregate query."""
+        return (
+            self.open()
+            .with_urgency(on)
+            .aggregate(
+                **{
+                    u.value: models.Count("pk", filter=Q(urgency=u.value))
+                    for u in Urgency
+                    if u != Urgency.CLOSED
+                }
+            )
+        )
 
 
 class SubjectRequest(OrganisationOwned):
@@ -307,6 +321,9 @@ class SubjectRequest(OrganisationOwned):
         return self.reference or _("New request")
 
     def save(self, *args, **kwargs):
+        if self.due_on is None and self.organisation_id and self.received_at:
+            # Events can only move it later; recompute_due_on() replays them.
+            deadlines.recompute_due_on(self, save=False)
         if not self.reference:
             year = timezone.localtime(self.received_at).year
             with transaction.atomic():
@@ -324,6 +341,51 @@ class SubjectRequest(OrganisationOwned):
         return self.status == RequestStatus.PAUSED
 
     @property
+    def calendar(self):
+        return deadlines.organisation_calendar(self.organisation)
+
+    @property
+    def paused_since(self):
+        """The date the clock stopped, while it is stopped."""
+        return deadlines.compute_due(
+            self.organisation.regime,
+            deadlines.local_date(self.received_at),
+            self.deadline_event_list(),
+            self.calendar,
+        )[1]
+
+    @property
+    def refusal_due_on(self):
+        return deadlines.refusal_due(
+            self.organisation.regime, deadlines.local_date(self.received_at), self.calendar
+        )
+
+    def deadline_event_list(self):
+        if not self.pk:
+            return []
+        return [
+            deadlines.Event(e.kind, deadlines.local_date(e.at), e.months)
+            for e in self.deadline_events.all()
+        ]
+
+    def recompute_due_on(self, save=True):
+        return deadlines.recompute_due_on(self, save=save)
+
+    def urgency_on(self, on=None):
+        """The urgency of this one request (the list uses the SQL annotation instead)."""
+        on = on or timezone.localdate()
+        if not self.is_open:
+            return Urgency.CLOSED
+        if self.is_paused:
+            return Urgency.PAUSED
+        if self.due_on and self.due_on < on:
+            return Urgency.OVERDUE
+        limit = self.calendar.add_working_days(on, deadlines.DUE_SOON_WORKING_DAYS)
+        if self.due_on and self.due_on <= limit:
+            return Urgency.DUE_SOON
+        return Urgency.ON_TRACK
+
+    @property
     def legal_reference(self):
         regime = self.organisation.regime if self.organisation_id else Regime.AZERBAIJAN
         return KIND_LEGAL_REFERENCE.get(regime, {}).get(self.kind, "")
@@ -331,6 +393,18 @@ class SubjectRequest(OrganisationOwned):
     @property
     def requester_scrubbed(self):
         return self.requester_scrubbed_at is not None
+
+
+class RequestReport(SubjectRequest):
+    """The request report's entry in the admin index (a proxy: no table, no rows of its own).
+    Reading it takes requests.report_subjectrequest, which Managers hold without any right to
+    see a request."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("request report")
+        verbose_name_plural = _("request report")
+        default_permissions = ()
 
 
 class DeadlineEvent(models.Model):

@@ -1,0 +1,284 @@
+"""The request report for managers: requests per month by kind and outcome, the share answered
+on time, and the median working days to close; a chart and an XLSX export.
+
+Aggregates only: the queries select months, kinds, statuses, dates and counts, never a requester
+or a subject, so the Manager role reads it with requests.report_subjectrequest alone.
+"""
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+
+import tablib
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dpo_portal.register.models import Organisation
+from dpo_portal.register.roles import organisation_ids_for
+
+from . import deadlines
+from .models import CLOSED_STATUSES, RequestKind, RequestStatus, SubjectRequest
+
+PERM = "requests.report_subjectrequest"
+OPEN = "open"
+OUTCOMES = [OPEN, *[s.value for s in RequestStatus if s.value in CLOSED_STATUSES]]
+
+
+def outcome_label(outcome):
+    return _("Open") if outcome == OPEN else RequestStatus(outcome).label
+
+
+def report_organisations(user):
+    organisations = Organisation.objects.order_by("name")
+    if user.is_superuser:
+        return organisations
+    return organisations.filter(pk__in=organisation_ids_for(user, PERM))
+
+
+def may_view_report(user):
+    return user.is_active and (user.is_superuser or bool(organisation_ids_for(user, PERM)))
+
+
+def month_start(day):
+    return day.replace(day=1)
+
+
+@dataclass
+class Report:
+    date_from: datetime.date
+    date_to: datetime.date
+    rows: list = field(default_factory=list)  # {month, kind, outcomes: {outcome: n}, total}
+    closed: int = 0
+    on_time: int = 0
+    median_working_days: float | None = None
+
+    @property
+    def on_time_rate(self):
+        return round(100 * self.on_time / self.closed, 1) if self.closed else None
+
+    @property
+    def outcome_labels(self):
+        return [outcome_label(o) for o in OUTCOMES]
+
+    def totals_by_month(self):
+        months = {}
+        for row in self.rows:
+            months.setdefault(row["month"], {}).setdefault(row["kind"], 0)
+            months[row["month"]][row["kind"]] += row["total"]
+        return months
+
+    def chart(self):
+        """Requests received per month, one stacked series per kind (Chart.js data)."""
+        months = sorted(self.totals_by_month())
+        by_month = self.totals_by_month()
+        kinds = [k for k in RequestKind if any(k.value in by_month[m] for m in months)]
+        return {
+            "labels": [m.strftime("%Y-%m") for m in months],
+            "datasets": [
+                {"label": str(kind.label), "data": [by_month[m].get(kind.value, 0) for m in months]}
+                for kind in kinds
+            ],
+        }
+
+
+def build_report(*, organisation_ids, date_from, date_to):
+    """Requests received in [date_from, date_to] of these organisations."""
+    start = timezone.make_aware(datetime.datetime.combine(date_from, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min)
+    )
+    received = SubjectRequest.objects.filter(
+        organisation_id__in=organisation_ids, received_at__gte=start, received_at__lt=end
+    )
+    report = Report(date_from=date_from, date_to=date_to)
+    grouped = {}
+    for row in (
+        received.order_by()
+        .annotate(month=TruncMonth("received_at"))
+        .values("month", "kind", "status")
+        .annotate(n=Count("pk"))
+    ):
+        month = (
+            timezone.localtime(row["month"]).date()
+            if hasattr(row["month"], "hour")
+            else row["month"]
+        )
+        outcome = row["status"] if row["status"] in CLOSED_STATUSES else OPEN
+        entry = grouped.setdefault(
+            (month, row["kind"]),
+            {"month": month, "kind": row["kind"], "outcomes": dict.fromkeys(OUTCOMES, 0)},
+        )
+        entry["outcomes"][outcome] += row["n"]
+    kind_order = {k.value: n for n, k in enumerate(RequestKind)}
+    for key in sorted(grouped, key=lambda k: (k[0], kind_order.get(k[1], 99))):
+        entry = grouped[key]
+        entry["kind_label"] = RequestKind(entry["kind"]).label
+        entry["outcome_counts"] = [entry["outcomes"][o] for o in OUTCOMES]
+        entry["total"] = sum(entry["outcome_counts"])
+        report.rows.append(entry)
+
+    # Timeliness of the requests of the period that are closed: dates only.
+    countries = dict(Organisation.objects.values_list("pk", "country"))
+    durations = []
+    for organisation_id, received_at, closed_at, due_on in (
+        received.filter(status__in=CLOSED_STATUSES, closed_at__isnull=False)
+        .values_list("organisation_id", "received_at", "closed_at", "due_on")
+        .iterator()
+    ):
+        closed_on = deadlines.local_date(closed_at)
+        report.closed += 1
+        report.on_time += bool(due_on and closed_on <= due_on)
+        calendar = deadlines.calendar_for(str(countries.get(organisation_id, "AZ")))
+        durations.append(
+            calendar.working_days_between(deadlines.local_date(received_at), closed_on)
+        )
+    report.median_working_days = statistics.median(durations) if durations else None
+    return report
+
+
+def report_datasets(report):
+    rows = tablib.Dataset(
+        headers=[
+            str(_("Month")),
+            str(_("Kind")),
+            *map(str, report.outcome_labels),
+            str(_("Total")),
+        ],
+        title=str(_("By month"))[:31],
+    )
+    for row in report.rows:
+        rows.append(
+            [
+                row["month"].strftime("%Y-%m"),
+                str(row["kind_label"]),
+                *row["outcome_counts"],
+                row["total"],
+            ]
+        )
+    summary = tablib.Dataset(
+        headers=[str(_("Figure")), str(_("Value"))], title=str(_("Summary"))[:31]
+    )
+    summary.append([str(_("Period from")), report.date_from.isoformat()])
+    summary.append([str(_("Period to")), report.date_to.isoformat()])
+    summary.append([str(_("Requests closed")), report.closed])
+    summary.append([str(_("Closed on time")), report.on_time])
+    summary.append(
+        [str(_("On-time rate (%)")), report.on_time_rate if report.on_time_rate is not None else ""]
+    )
+    summary.append(
+        [
+            str(_("Median working days to close")),
+            report.median_working_days if report.median_working_days is not None else "",
+        ]
+    )
+    return rows, summary
+
+
+def export_xlsx(report):
+    content = tablib.Databook(list(report_datasets(report))).export("xlsx")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="request-report-{report.date_from}-{report.date_to}.xlsx"'
+    )
+    return response
+
+
+class ReportFilterForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
+    )
+    date_from = forms.DateField(
+        label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Received to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        today = timezone.localdate()
+        self.defaults = {
+            "organisation": None,
+            "date_from": month_start(today.replace(year=today.year - 1)),
+            "date_to": today,
+        }
+        if not self.is_bound:
+            self.initial = dict(self.defaults)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("date_from")
+            and cleaned.get("date_to")
+            and cleaned["date_from"] > cleaned["date_to"]
+        ):
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return cleaned
+
+
+class RequestReportAdmin(admin.ModelAdmin):
+    """The report's place in the admin index: its list opens the report page."""
+
+    def has_module_permission(self, request):
+        return may_view_report(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None and may_view_report(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.report_view)
+        # Also under the changelist's name, which the admin index links to.
+        return [
+            path("", view, name="requests_report"),
+            path("", view, name="requests_requestreport_changelist"),
+        ]
+
+    def report_view(self, request):
+        if not may_view_report(request.user):
+            raise PermissionDenied
+        organisations = report_organisations(request.user)
+        form = ReportFilterForm(request.GET or None, organisations=organisations)
+        report = None
+        if not form.is_bound or form.is_valid():
+            params = form.cleaned_data if form.is_bound else form.defaults
+            chosen = params.get("organisation")
+            ids = [chosen.pk] if chosen else list(organisations.values_list("pk", flat=True))
+            report = build_report(
+                organisation_ids=ids, date_from=params["date_from"], date_to=params["date_to"]
+            )
+            if request.GET.get("format") == "xlsx":
+                return export_xlsx(report)
+        query = request.GET.copy()
+        query.pop("format", None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Request report"),
+            "opts": self.opts,
+            "form": form,
+            "report": report,
+            "outcome_labels": report.outcome_labels if report else [],
+            "chart": report.chart() if report else None,
+            "export_query": query.urlencode(),
+            "report_url": reverse("admin:requests_report"),
+        }
+        return TemplateResponse(request, "requests/report.html", context)

@@ -1,0 +1,22 @@
+from dpo_portal.register.models import Role
+
+ALL = "view add change delete"
+
+ROLE_GRANTS = {
+    # DPO staff triage and answer requests. The report permission is
+    # requests.report_subjectrequest (SubjectRequest's Meta.permissions).
+    Role.DPO: {
+        "requests.subjectrequest": f"{ALL} report",
+        "requests.requesttask": "view add change",
+        "requests.responseletter": "view add",
+        "requests.deadlineevent": "view add",
+    },
+    # Managers see the request report only: aggregates, never a request or a requester.
+    Role.MANAGER: {"requests.subjectrequest": "report"},
+    Role.AUDITOR: {
+        "requests.subjectrequest": "view report",
+        "requests.requesttask": "view",
+        "requests.responseletter": "view",
+        "requests.deadlineevent": "view",
+    },
+}

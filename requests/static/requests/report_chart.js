@@ -1,0 +1,33 @@
+// The request report's chart: requests received per month, one stacked bar per kind.
+// Data comes from the page (json_script "request-chart-data"); Chart.js (vendored by the
+// retention report) draws it.
+(function () {
+  "use strict";
+  var source = document.getElementById("request-chart-data");
+  var canvas = document.getElementById("request-chart");
+  if (!source || !canvas || typeof Chart === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+  var colours = ["#417690", "#b36b00", "#6f42c1", "#2e7d32", "#ba2121", "#0b7285", "#795548",
+                 "#5c6bc0", "#9e9d24", "#ad1457", "#00897b", "#6d4c41", "#455a64"];
+  new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: data.datasets.map(function (dataset, index) {
+        return {
+          label: dataset.label,
+          data: dataset.data,
+          backgroundColor: colours[index % colours.length]
+        };
+      })
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
+    }
+  });
+})();
