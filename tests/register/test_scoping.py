@@ -1,0 +1,316 @@
+"""Every register page is scoped to the organisations the user is a member of.
+
+Two organisations, "Homemark" (the user's) and "Othermark" (not theirs), each hold one object of
+every register model. For every model and every role, nothing of Othermark shows in the list, the
+export or the autocomplete, and its objects' URLs answer as if they did not exist. What a role may
+do at home succeeds; what it may not answers 403.
+"""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+
+from dpo_portal.register.models import DataCategory, Membership, Role, Sensitivity
+from tests.factories import (
+    make_category,
+    make_organisation,
+    make_recipient,
+    make_source,
+    make_subject,
+    make_subject_type,
+    make_system,
+    make_user,
+)
+from tests.register.helpers import admin_url, log_in
+
+MODELS = [
+    "organisation",
+    "datacategory",
+    "subjecttype",
+    "source",
+    "system",
+    "recipient",
+    "datasubject",
+    "membership",
+]
+EXPORTABLE = ["datacategory", "subjecttype", "source", "system", "recipient", "datasubject"]
+ALL_MODELS = set(MODELS)
+
+# What each role may see (DESIGN: managers see aggregates, never a person; only DPOs and
+# auditors read who belongs to the organisation).
+VIEWABLE = {
+    Role.DPO: ALL_MODELS,
+    Role.COMPLIANCE: ALL_MODELS - {"membership"},
+    Role.MANAGER: ALL_MODELS - {"datasubject", "membership"},
+    Role.AUDITOR: ALL_MODELS,
+}
+ROLES = list(VIEWABLE)
+
+
+def _register_objects(organisation, mark, member):
+    """One object of each register model in ``organisation``, each showing ``mark``."""
+    category = make_category(organisation, name=f"{mark} category")
+    subject_type = make_subject_type(organisation, name=f"{mark} type")
+    return {
+        "organisation": organisation,
+        "datacategory": category,
+        "subjecttype": subject_type,
+        "source": make_source(organisation, name=f"{mark} source"),
+        "system": make_system(organisation, name=f"{mark} system"),
+        "recipient": make_recipient(organisation, name=f"{mark} recipient"),
+        "datasubject": make_subject(
+            organisation, first_name="Aysel", last_name=mark, subject_type=subject_type
+        ),
+        "membership": Membership.objects.get(user=member, organisation=organisation),
+    }
+
+
+@pytest.fixture
+def home(db):
+    return make_organisation(name="Homemark Org")
+
+
+@pytest.fixture
+def other(db):
+    organisation = make_organisation(name="Othermark Org")
+    colleague = make_user(Role.DPO, organisation, username="othermark-colleague")
+    return _register_objects(organisation, "Othermark", colleague)
+
+
+def user_with(role, home):
+    return make_user(role, home, username=f"homemark-{role}")
+
+
+@pytest.fixture
+def mine(home):
+    """Filled once the user exists (their membership is one of the objects)."""
+    return lambda user: _register_objects(home, "Homemark", user)
+
+
+def _autocomplete_source(model_name):
+    """A (app_label, model, field) whose unrestricted link points at the model, for the
+    autocomplete endpoint (any app's link will do: the endpoint scopes by the target's admin)."""
+    target = apps.get_model("register", model_name)
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical") or model not in admin.site._registry:
+            continue
+        for field in model._meta.get_fields():
+            if (
+                field.concrete
+                and field.is_relation
+                and field.related_model is target
+                and not field.get_limit_choices_to()
+            ):
+                return model._meta.app_label, model._meta.model_name, field.name
+    return None
+
+
+AUTOCOMPLETE = [m for m in MODELS if _autocomplete_source(m)]
+
+
+def _can_view(role, model_name):
+    return model_name in VIEWABLE[role]
+
+
+# --- the other organisation shows nothing ---------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("model_name", MODELS)
+def test_list_shows_only_own_organisation(client, home, mine, other, role, model_name):
+    user = user_with(role, home)
+    mine(user)
+    response = log_in(client, user).get(admin_url(model_name, "changelist"))
+
+    if _can_view(role, model_name):
+        assert response.status_code == 200
+        assert "Homemark" in response.text
+        assert "Othermark" not in response.text
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("model_name", MODELS)
+def test_other_organisations_object_pages_do_not_exist(client, home, other, role, model_name):
+    user = user_with(role, home)
+    log_in(client, user)
+    pk = other[model_name].pk
+
+    change = client.get(admin_url(model_name, "change", pk))
+    history = client.get(admin_url(model_name, "history", pk))
+    post = client.post(admin_url(model_name, "change", pk), {"name": "Hijacked"})
+
+    # A role that may see the model at all is told the object does not exist; one that may not
+    # is refused before anything is looked up.
+    assert change.status_code == (404 if _can_view(role, model_name) else 403)
+    assert history.status_code == (404 if _can_view(role, model_name) else 403)
+    assert post.status_code in (403, 404)
+    for response in (change, history, post):
+        assert "Othermark" not in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("model_name", EXPORTABLE)
+def test_export_contains_only_own_organisation(client, home, mine, other, role, model_name):
+    user = user_with(role, home)
+    mine(user)
+    model_admin = admin.site._registry[apps.get_model("register", model_name)]
+    resource = model_admin.get_export_resource_classes(None)[0]
+    form = {"format": "0", "resource": "0"}  # CSV, the model's only resource
+    form.update({f"{resource.__name__.lower()}_{f}": "on" for f in resource().get_export_order()})
+
+    response = log_in(client, user).post(admin_url(model_name, "export"), form)
+
+    if _can_view(role, model_name):
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
+        content = response.content.decode()
+        assert "Homemark" in content
+        assert "Othermark" not in content
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("model_name", AUTOCOMPLETE)
+def test_autocomplete_offers_only_own_organisation(client, home, mine, other, role, model_name):
+    user = user_with(role, home)
+    mine(user)
+    app_label, source_model, field = _autocomplete_source(model_name)
+
+    response = log_in(client, user).get(
+        "/admin/autocomplete/",
+        {"app_label": app_label, "model_name": source_model, "field_name": field, "term": ""},
+    )
+
+    if _can_view(role, model_name):
+        assert response.status_code == 200
+        texts = [item["text"] for item in response.json()["results"]]
+        assert any("Homemark" in text for text in texts)
+        assert not any("Othermark" in text for text in texts)
+    else:
+        assert response.status_code == 403
+
+
+# --- what each role may do at home ----------------------------------------------------------
+
+
+def _category_form(category, **changes):
+    data = {
+        "organisation": category.organisation_id,
+        "code": category.code,
+        "name": category.name,
+        "parent": "",
+        "sensitivity": category.sensitivity,
+        "description": "",
+        "examples": "",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.DPO, Role.COMPLIANCE])
+def test_register_keepers_edit_own_category(client, home, role):
+    user = user_with(role, home)
+    category = make_category(home, name="Contact data")
+
+    response = log_in(client, user).post(
+        admin_url("datacategory", "change", category.pk),
+        _category_form(category, name="Contact details", sensitivity=Sensitivity.IDENTIFIER),
+    )
+
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert category.name == "Contact details"
+    assert category.history.first().history_user == user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.AUDITOR])
+def test_readers_cannot_change_own_category(client, home, role):
+    user = user_with(role, home)
+    category = make_category(home, name="Contact data")
+    log_in(client, user)
+
+    page = client.get(admin_url("datacategory", "change", category.pk))
+    post = client.post(
+        admin_url("datacategory", "change", category.pk),
+        _category_form(category, name="Changed"),
+    )
+    add = client.post(admin_url("datacategory", "add"), _category_form(category, code="new"))
+
+    assert page.status_code == 200  # read-only view
+    assert post.status_code == 403
+    assert add.status_code == 403
+    category.refresh_from_db()
+    assert category.name == "Contact data"
+    assert DataCategory.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_dpo_cannot_add_a_category_to_another_organisation(client, home, other):
+    user = user_with(Role.DPO, home)
+    foreign = other["organisation"]
+
+    response = log_in(client, user).post(
+        admin_url("datacategory", "add"),
+        {
+            "organisation": foreign.pk,
+            "code": "planted",
+            "name": "Planted",
+            "sensitivity": "ordinary",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with an error
+    assert response.context["adminform"].form.errors["organisation"]
+    assert not DataCategory.objects.filter(code="planted").exists()
+
+
+@pytest.mark.django_db
+def test_dpo_cannot_link_own_category_to_another_organisations_parent(client, home, other):
+    user = user_with(Role.DPO, home)
+    category = make_category(home, name="Contact data")
+
+    response = log_in(client, user).post(
+        admin_url("datacategory", "change", category.pk),
+        _category_form(category, parent=other["datacategory"].pk),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["parent"]
+    category.refresh_from_db()
+    assert category.parent is None
+
+
+@pytest.mark.django_db
+def test_dpo_of_both_organisations_sees_both(client, home, other):
+    user = make_user(Role.DPO, home, other["organisation"], username="both")
+    make_category(home, name="Homemark category")
+
+    response = log_in(client, user).get(admin_url("datacategory", "changelist"))
+
+    assert "Homemark category" in response.text
+    assert "Othermark category" in response.text
+
+
+@pytest.mark.django_db
+def test_auditor_reads_a_subject_and_its_history_but_cannot_delete(client, home):
+    user = user_with(Role.AUDITOR, home)
+    subject = make_subject(home, last_name="Quliyeva")
+    log_in(client, user)
+
+    page = client.get(admin_url("datasubject", "change", subject.pk))
+    history = client.get(admin_url("datasubject", "history", subject.pk))
+    delete = client.post(admin_url("datasubject", "delete", subject.pk), {"post": "yes"})
+
+    assert page.status_code == 200 and "Quliyeva" in page.text
+    assert history.status_code == 200
+    assert delete.status_code == 403
+    assert subject.__class__.objects.filter(pk=subject.pk).exists()
