@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from . import demo_recipients
 from .models import (
     DataCategory,
     DataSubject,
@@ -455,3 +456,4 @@ def load(stdout, subjects_per_organisation):
         f"{System.objects.count()} systems, {Recipient.objects.count()} recipients, "
         f"{DataSubject.objects.count()} data subjects, {len(DEMO_USERS)} demo users."
     )
+    demo_recipients.load(stdout)
