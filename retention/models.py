@@ -227,6 +227,7 @@ class Record(OrganisationOwned):
             models.Index(fields=["organisation", "category", "-id"], name="record_org_category"),
             models.Index(fields=["organisation", "activity", "-id"], name="record_org_activity"),
             models.Index(fields=["organisation", "expires_on"], name="record_org_expires"),
+            models.Index(fields=["organisation", "external_id"], name="record_org_external_id"),
             models.Index(
                 fields=["id", "expires_on"],
                 condition=Q(status="active"),
