@@ -22,6 +22,7 @@ from dpo_portal.register.services import erase_subject
 from retention.models import EndAction, Record
 from retention.services import dispose_records, held_records, records_by_system
 
+from .access import ACCESS_PACKAGE_JOB
 from .models import (
     IdentityStatus,
     KeptReason,
@@ -34,8 +35,6 @@ from .models import (
     TaskStatus,
 )
 from .services import close_request, scrub_requester_details
-
-ACCESS_PACKAGE_JOB = "requests.access_package"
 
 # What each kind asks of every system holding the person's records. Kinds that only ask for
 # information (existence, legal basis, purposes, sources, protection) need no per-system work:
