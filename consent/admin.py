@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -65,7 +66,7 @@ def gap_flags(gaps):
     if not gaps:
         return format_html('<span class="flag-ok">{}</span>', _("No gaps"))
     return format_html_join(
-        format_html("<br>"),
+        mark_safe("<br>"),
         '<span class="flag-bad gap-flag" data-gap="{}">{}</span>',
         ((gap.code, gap.label) for gap in gaps),
     )

@@ -1,0 +1,156 @@
+"""Bulk consent import from the organisations' systems: people by reference or FIN inside the
+row's organisation, activities by code, notices by registry number / edition / language. A file
+with a bad row is refused whole with every reason by row number; the same file twice changes
+nothing the second time."""
+
+import re
+
+import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from consent.models import Consent
+from consent.resources import ConsentResource
+from dpo_portal.register.models import Role
+from tests.consent.helpers import consent_url, make_activity, make_notice
+from tests.factories import make_organisation, make_subject, make_user
+from tests.register.helpers import log_in
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = [
+    "organisation",
+    "subject",
+    "activity",
+    "notice_registry_number",
+    "notice_edition",
+    "notice_language",
+    "given_at",
+    "channel",
+    "evidence_reference",
+    "withdrawn_at",
+    "withdrawal_channel",
+]
+
+
+@pytest.fixture
+def world():
+    org = make_organisation("allall")
+    other = make_organisation("qonshu")
+    return {
+        "org": org,
+        "dpo": make_user(Role.DPO, org, username="importer"),
+        "by_ref": make_subject(org, external_ref="AF-000001"),
+        "by_fin": make_subject(org, external_ref="AF-000002", fin="5ZK8R2T"),
+        "stranger": make_subject(other, external_ref="QA-000001"),
+        "loans": make_activity(org, "loans"),
+        "marketing": make_activity(org, "marketing"),
+        "notice": make_notice(org, "IT0101", "01", "az"),
+    }
+
+
+def dataset(*rows):
+    data = tablib.Dataset(headers=HEADERS)
+    for row in rows:
+        data.append(row)
+    return data
+
+
+def good_rows():
+    return [
+        ["allall", "AF-000001", "loans", "IT0101", "01", "az", "2025-09-01 10:00:00", "web",
+         "WEB-1", "", ""],
+        ["allall", "5zk8r2t", "marketing", "IT0101", "01", "az", "2025-09-02 11:30:00",
+         "app_checkbox", "", "2025-10-01 09:00:00", "phone"],
+    ]  # fmt: skip
+
+
+def run_import(rows, user, dry_run=False):
+    return ConsentResource().import_data(
+        dataset(*rows),
+        dry_run=dry_run,
+        raise_errors=False,
+        rollback_on_validation_errors=True,
+        user=user,
+    )
+
+
+def test_consents_are_imported_with_people_matched_by_reference_or_fin(world):
+    result = run_import(good_rows(), world["dpo"])
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    by_ref = Consent.objects.get(subject=world["by_ref"])
+    assert by_ref.activity == world["loans"] and by_ref.notice == world["notice"]
+    by_fin = Consent.objects.get(subject=world["by_fin"])
+    assert by_fin.activity == world["marketing"]
+    assert not by_fin.is_active and by_fin.withdrawal_channel == "phone"
+
+
+def test_bad_rows_are_refused_by_row_number_and_nothing_is_written(world):
+    rows = good_rows() + [
+        ["allall", "QA-000001", "loans", "", "", "", "2025-09-03 10:00:00", "web", "", "", ""],
+        ["allall", "AF-000001", "no-such", "IT0101", "09", "az", "2025-09-04 10:00:00", "web",
+         "", "", ""],
+        ["allall", "AF-000002", "loans", "", "", "", "2025-09-05 10:00:00", "web", "",
+         "2025-09-01 10:00:00", "web"],
+    ]  # fmt: skip
+
+    result = run_import(rows, world["dpo"])
+
+    assert result.has_validation_errors()
+    refused = {row.number: " ".join(row.error_dict.get("__all__", [])) + str(row.error_dict)
+               for row in result.invalid_rows}  # fmt: skip
+    assert set(refused) == {3, 4, 5}
+    assert "QA-000001" in refused[3]  # a person of another organisation is not found
+    assert "no-such" in refused[4] and "IT0101 / 09" in refused[4]
+    assert "before it was given" in refused[5]
+    assert Consent.objects.count() == 0
+
+
+def test_a_second_active_consent_in_the_file_is_refused(world):
+    rows = [
+        good_rows()[0],
+        ["allall", "AF-000001", "loans", "", "", "", "2025-12-01 10:00:00", "web", "", "", ""],
+    ]
+
+    result = run_import(rows, world["dpo"])
+
+    assert [row.number for row in result.invalid_rows] == [2]
+    assert "already has an active consent" in str(result.invalid_rows[0].error_dict)
+    assert Consent.objects.count() == 0
+
+
+def test_importing_the_same_file_again_changes_nothing(world):
+    run_import(good_rows(), world["dpo"])
+    before = list(Consent.objects.order_by("pk").values())
+    history_before = Consent.history.count()
+
+    again = run_import(good_rows(), world["dpo"])
+
+    assert again.totals["new"] == 0 and again.totals["update"] == 0
+    assert again.totals["skip"] == 2
+    assert list(Consent.objects.order_by("pk").values()) == before
+    assert Consent.history.count() == history_before
+
+
+def test_admin_import_preview_lists_bad_rows_by_number_and_writes_nothing(client, world):
+    log_in(client, world["dpo"])
+    rows = good_rows() + [
+        ["allall", "NOBODY", "loans", "", "", "", "2025-09-03 10:00:00", "web", "", "", ""],
+    ]
+    upload = SimpleUploadedFile("consents.csv", dataset(*rows).export("csv").encode())
+
+    response = client.post(
+        consent_url("consent", "import"),
+        {"format": "0", "import_file": upload},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    # The preview's error table: one line per refused row, starting with its row number.
+    rows_refused = re.findall(r'<tr>\s*<td>(\d+)\s*</td>\s*<td class="errors">', text)
+    assert rows_refused == ["3"]
+    assert "No data subject with the reference or FIN “NOBODY”" in text
+    assert "Confirm import" not in text
+    assert Consent.objects.count() == 0
