@@ -82,9 +82,15 @@ def user_with(role, home):
 
 
 @pytest.fixture
-def mine(home):
-    """Filled once the user exists (their membership is one of the objects)."""
-    return lambda user: _register_objects(home, "Homemark", user)
+def signed_in(client, home):
+    """A client signed in as a user with ``role`` in Homemark, which holds one of everything."""
+
+    def sign_in(role):
+        user = user_with(role, home)
+        _register_objects(home, "Homemark", user)
+        return log_in(client, user)
+
+    return sign_in
 
 
 def _autocomplete_source(model_name):
@@ -118,10 +124,8 @@ def _can_view(role, model_name):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("model_name", MODELS)
-def test_list_shows_only_own_organisation(client, home, mine, other, role, model_name):
-    user = user_with(role, home)
-    mine(user)
-    response = log_in(client, user).get(admin_url(model_name, "changelist"))
+def test_list_shows_only_own_organisation(signed_in, other, role, model_name):
+    response = signed_in(role).get(admin_url(model_name, "changelist"))
 
     if _can_view(role, model_name):
         assert response.status_code == 200
@@ -134,9 +138,8 @@ def test_list_shows_only_own_organisation(client, home, mine, other, role, model
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("model_name", MODELS)
-def test_other_organisations_object_pages_do_not_exist(client, home, other, role, model_name):
-    user = user_with(role, home)
-    log_in(client, user)
+def test_other_organisations_object_pages_do_not_exist(signed_in, other, role, model_name):
+    client = signed_in(role)
     pk = other[model_name].pk
 
     change = client.get(admin_url(model_name, "change", pk))
@@ -155,15 +158,13 @@ def test_other_organisations_object_pages_do_not_exist(client, home, other, role
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("model_name", EXPORTABLE)
-def test_export_contains_only_own_organisation(client, home, mine, other, role, model_name):
-    user = user_with(role, home)
-    mine(user)
+def test_export_contains_only_own_organisation(signed_in, other, role, model_name):
     model_admin = admin.site._registry[apps.get_model("register", model_name)]
     resource = model_admin.get_export_resource_classes(None)[0]
     form = {"format": "0", "resource": "0"}  # CSV, the model's only resource
     form.update({f"{resource.__name__.lower()}_{f}": "on" for f in resource().get_export_order()})
 
-    response = log_in(client, user).post(admin_url(model_name, "export"), form)
+    response = signed_in(role).post(admin_url(model_name, "export"), form)
 
     if _can_view(role, model_name):
         assert response.status_code == 200
@@ -178,12 +179,10 @@ def test_export_contains_only_own_organisation(client, home, mine, other, role, 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("model_name", AUTOCOMPLETE)
-def test_autocomplete_offers_only_own_organisation(client, home, mine, other, role, model_name):
-    user = user_with(role, home)
-    mine(user)
+def test_autocomplete_offers_only_own_organisation(signed_in, other, role, model_name):
     app_label, source_model, field = _autocomplete_source(model_name)
 
-    response = log_in(client, user).get(
+    response = signed_in(role).get(
         "/admin/autocomplete/",
         {"app_label": app_label, "model_name": source_model, "field_name": field, "term": ""},
     )
