@@ -197,6 +197,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dpo_portal.register.tasks.send_recipient_digests",
         "schedule": crontab(hour=8, minute=15, day_of_week="mon"),
     },
+    "request-reminders": {
+        "task": "requests.tasks.send_request_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
+    "request-details-scrub": {
+        "task": "requests.tasks.scrub_closed_request_details",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 LOGGING = {
@@ -230,3 +238,9 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-portal-2026")
+
+# How long the portal keeps its own copies of personal data once they have served their purpose.
+PORTAL_RETENTION = {
+    "closed_request_details_days": int(os.environ.get("CLOSED_REQUEST_DETAILS_DAYS", "365")),
+    "withdrawn_consent_evidence_days": 365,
+}

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from dpo_portal.register.models import DataSubject, Membership
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 
-from . import reports, services
+from . import deadlines, reports, services
 from .models import (
     CLOSED_STATUSES,
     DeadlineEvent,
@@ -317,7 +317,10 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         return super().get_queryset(request).with_urgency()
 
     def get_ordering(self, request):
-        return ["urgency_rank", "due_on", "received_at"]
+        # The rank as an expression, not the annotation's name: ModelAdmin orders the queryset
+        # before get_queryset() has annotated it.
+        rank = deadlines.urgency_expression()["urgency_rank"]
+        return [rank.asc(), "due_on", "received_at"]
 
     @admin.display(description=_("urgency"), ordering="urgency_rank")
     def urgency_mark(self, obj):

@@ -1,0 +1,17 @@
+from celery import shared_task
+
+from . import reminders, services
+
+
+@shared_task
+def send_request_reminders():
+    """Daily: assignees hear of their requests due within 2 working days or overdue, DPOs of
+    the overdue ones; once a day each. Returns the number of mails sent."""
+    return reminders.send_request_reminders()
+
+
+@shared_task
+def scrub_closed_request_details():
+    """Daily: blank the requester's details of requests closed longer ago than
+    settings.PORTAL_RETENTION["closed_request_details_days"]. Returns how many requests."""
+    return services.scrub_closed_requests()

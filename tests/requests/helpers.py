@@ -1,0 +1,30 @@
+"""Builders for the request tests: an intake as the admin makes it, with a chosen due date."""
+
+import datetime
+
+from django.utils import timezone
+
+from requests.models import RequestChannel, RequestKind, SubjectRequest
+from requests.services import register_request
+
+
+def make_request(organisation, *, due_in_days=None, status=None, assignee=None, **fields):
+    """A registered request; ``due_in_days`` (relative to today) overrides the computed due date
+    so a test can place it on the urgency scale without depending on the calendar."""
+    fields.setdefault("kind", RequestKind.ACCESS)
+    fields.setdefault("channel", RequestChannel.EMAIL)
+    fields.setdefault("requester_name", "Leyla Həsənova")
+    request = register_request(
+        SubjectRequest(organisation=organisation, assignee=assignee, **fields), actor=None
+    )
+    changes = {}
+    if due_in_days is not None:
+        changes["due_on"] = timezone.localdate() + datetime.timedelta(days=due_in_days)
+    if status is not None:
+        changes["status"] = status
+        if status in ("completed", "partially_completed", "refused", "withdrawn"):
+            changes["closed_at"] = timezone.now()
+    if changes:
+        SubjectRequest.objects.filter(pk=request.pk).update(**changes)
+        request.refresh_from_db()
+    return request
