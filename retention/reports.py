@@ -22,19 +22,27 @@ from django.db.models import Count, Min, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dpo_portal.dashboard import Panel
 from dpo_portal.register.models import Organisation
 from dpo_portal.register.roles import organisation_ids_for
 
-from .models import Record, RecordStatus, RetentionSnapshot
+from .models import DisposalBatch, Record, RecordStatus, RetentionSnapshot
 
 PERM = "retention.view_retention_report"
 DEFAULT_PERIOD_DAYS = 30
 # Counts per row, in the order of the table, the exports and the snapshot's fields.
 FIGURES = ("held", "due", "on_hold", "disposed", "oldest_overdue_days")
+# The daily trend's series (snapshot sums), as labelled in the chart and the XLSX.
+TREND = {
+    "held": _("Records held"),
+    "due": _("Due for disposal"),
+    "on_hold": _("On hold"),
+    "disposed": _("Disposed that day"),
+}
 
 
 def day_bounds(day):
@@ -102,17 +110,11 @@ class Report:
 
     def chart(self):
         """The trend as Chart.js wants it: labels (days) and one dataset per figure."""
-        series = [
-            ("held", _("Records held")),
-            ("due", _("Due for disposal")),
-            ("on_hold", _("On hold")),
-            ("disposed", _("Disposed that day")),
-        ]
         return {
             "labels": [day["taken_on"].isoformat() for day in self.trend],
             "datasets": [
                 {"label": str(label), "data": [day[name] for day in self.trend]}
-                for name, label in series
+                for name, label in TREND.items()
             ],
         }
 
@@ -225,9 +227,9 @@ def _headers(report):
         str(_("Organisation")),
         str(_("System")),
         str(_("Data category")),
-        str(_("Records held")),
-        str(_("Due for disposal")),
-        str(_("On hold")),
+        str(TREND["held"]),
+        str(TREND["due"]),
+        str(TREND["on_hold"]),
         str(_("Disposed %(from)s – %(to)s") % {"from": report.date_from, "to": report.date_to}),
         str(_("Oldest overdue record (days)")),
     ]
@@ -343,3 +345,47 @@ class RetentionReportAdmin(admin.ModelAdmin):
             "report_url": reverse("admin:retention_report"),
         }
         return TemplateResponse(request, self.report_template, context)
+
+
+# --- the dashboard panel ----------------------------------------------------------------------
+
+PANEL_SYSTEMS = 8
+
+
+def retention_panel(request, organisations):
+    """Overdue records by system and batches awaiting a decision, in two aggregate queries, for
+    every role that reads the retention report (registered in retention/dashboard.py)."""
+    if not may_view_report(request.user):
+        return None
+    ids = list(
+        organisations.filter(pk__in=report_organisations(request.user)).values_list("pk", flat=True)
+    )
+    overdue = list(
+        Record.objects.filter(organisation_id__in=ids, status=RecordStatus.DUE)
+        .order_by()
+        .values("system_id", "system__name", "organisation__name")
+        .annotate(count=Count("pk"), oldest=Min("expires_on"))
+        .order_by("-count", "system__name")[:PANEL_SYSTEMS]
+    )
+    today = timezone.localdate()
+    for row in overdue:
+        row["oldest_days"] = max((today - row["oldest"]).days, 0)
+    batches_url = None
+    if request.user.has_perm("retention.view_disposalbatch"):
+        try:
+            batches_url = reverse("admin:retention_disposalbatch_changelist")
+        except NoReverseMatch:  # the batches' admin is not registered
+            pass
+    return Panel(
+        title=_("Retention"),
+        template="retention/dashboard_panel.html",
+        context={
+            "overdue": overdue,
+            "awaiting": DisposalBatch.objects.filter(organisation_id__in=ids)
+            .awaiting_decision(on=today)
+            .count(),
+            "batches_url": batches_url,
+            "report_url": reverse("admin:retention_report"),
+            "several_organisations": len(ids) > 1,
+        },
+    )

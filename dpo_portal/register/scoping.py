@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -185,6 +186,10 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
     # --- history pages ------------------------------------------------------------------------
 
     def _ensure_visible(self, request, object_id):
+        # A role that may not see the model at all is refused before anything is looked up (403),
+        # as on the change page.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
             raise Http404
 
