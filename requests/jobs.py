@@ -10,7 +10,11 @@ from . import access
 from .models import SubjectRequest
 
 
-@job_handler(access.ACCESS_PACKAGE_JOB, gettext_lazy("Access package"))
+@job_handler(
+    access.ACCESS_PACKAGE_JOB,
+    gettext_lazy("Access package"),
+    result_permission="requests.view_subjectrequest",
+)
 def build_access_package(job):
     """Gather the request's subject's data system by system and attach the ZIP to the job."""
     request = SubjectRequest.objects.select_related("organisation", "subject").get(

@@ -62,9 +62,23 @@ class JobAdmin(OrganisationScopedAdmin):
             *super().get_urls(),
         ]
 
+    def may_download(self, request, job):
+        from dpo_portal.register.roles import organisation_ids_for
+
+        from .registry import result_permission_for
+
+        perm = result_permission_for(job.kind)
+        return (
+            perm is None
+            or request.user.is_superuser
+            or job.organisation_id in (organisation_ids_for(request.user, perm))
+        )
+
     def result_view(self, request, object_id):
         job = self.get_queryset(request).filter(pk=object_id, result__isnull=False).first()
         if job is None or not self.has_view_permission(request, job):
+            raise Http404
+        if not self.may_download(request, job):
             raise Http404
         response = HttpResponse(bytes(job.result), content_type=job.result_content_type)
         response["Content-Disposition"] = f'attachment; filename="{job.result_name}"'

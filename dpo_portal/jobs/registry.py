@@ -10,14 +10,26 @@ may attach_result(), and returns a short message with no personal data. Raising 
 from django.utils.module_loading import autodiscover_modules
 
 _HANDLERS = {}
+_RESULT_PERMISSIONS = {}
 
 
-def job_handler(kind, label):
+def job_handler(kind, label, result_permission=None):
+    """``result_permission`` ("app.codename"): only users granted it in the job's organisation
+    may download the result (an access package holds personal data; managers see jobs too)."""
+
     def register(func):
         _HANDLERS[kind] = (func, label)
+        if result_permission:
+            _RESULT_PERMISSIONS[kind] = result_permission
         return func
 
     return register
+
+
+def result_permission_for(kind):
+    if kind not in _HANDLERS:
+        _discover()
+    return _RESULT_PERMISSIONS.get(kind)
 
 
 def _discover():

@@ -1,0 +1,238 @@
+"""The fulfilment part of the request page: records by system, tasks and their resolution,
+consent withdrawal, completing the request, and the access package.
+
+requests/admin.py plugs this in through ``fulfilment.admin_urls`` and
+``fulfilment.change_context``; the views reuse the request admin's own permission checks
+(POST only, change permission on this request's organisation, 404 for other organisations).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from consent.models import Consent
+from dpo_portal.register.roles import organisation_ids_for
+from retention.services import records_by_system
+
+from . import access, fulfilment
+from .models import KeptReason, RequestKind, RequestTask, TaskStatus
+
+
+def _may_change(user, obj):
+    return user.is_superuser or obj.organisation_id in organisation_ids_for(
+        user, "requests.change_subjectrequest"
+    )
+
+
+def change_context(request, obj):
+    action = fulfilment.task_action_for(obj)
+    subject = obj.subject if obj.subject_id and not obj.subject.is_erased else None
+    tasks = list(obj.tasks.select_related("system", "resolved_by"))
+    for task in tasks:
+        task.resolutions = [
+            (r.value, r.label) for r in fulfilment.RESOLUTIONS_FOR_ACTION.get(task.action, ())
+        ]
+    by_system = records_by_system(subject) if subject is not None else {}
+    task_systems = {task.system_id for task in tasks}
+    consents = []
+    if subject is not None and obj.kind == RequestKind.CONSENT_WITHDRAWAL:
+        consents = list(
+            Consent.objects.active().filter(subject=subject).select_related("activity", "notice")
+        )
+    open_count = sum(task.status == TaskStatus.OPEN for task in tasks)
+    return {
+        "fulfilment_template": "requests/fulfil_panel.html",
+        "fulfil": {
+            "may_change": _may_change(request.user, obj),
+            "action": action,
+            "subject": subject,
+            "tasks": tasks,
+            "open_tasks": open_count,
+            # Complete here once every system is resolved, or when there is nothing to resolve.
+            "can_complete": bool(
+                action
+                and obj.is_open
+                and not open_count
+                and (tasks or not by_system or obj.kind == RequestKind.CONSENT_WITHDRAWAL)
+            ),
+            "outcome": fulfilment.outcome_for(tasks) if tasks else None,
+            "records_by_system": [
+                (system, records, system.pk in task_systems)
+                for system, records in by_system.items()
+            ],
+            "new_systems": any(system.pk not in task_systems for system in by_system),
+            "kept_reasons": KeptReason.choices,
+            "kept_value": fulfilment.Resolution.KEPT.value,
+            "consents": consents,
+            "is_deletion": obj.kind == RequestKind.DELETION,
+            "packages_offered": obj.kind in access.PACKAGE_KINDS,
+            "package_jobs": list(access.package_jobs(obj).select_related("started_by")),
+        },
+    }
+
+
+def admin_urls(model_admin):
+    def view(func):
+        return model_admin.admin_site.admin_view(
+            lambda request, object_id, **kwargs: func(model_admin, request, object_id, **kwargs)
+        )
+
+    return [
+        path(
+            "<path:object_id>/fulfil/open-tasks/",
+            view(open_tasks_view),
+            name="requests_fulfil_open_tasks",
+        ),
+        path(
+            "<path:object_id>/fulfil/tasks/<int:task_id>/",
+            view(resolve_task_view),
+            name="requests_fulfil_resolve",
+        ),
+        path(
+            "<path:object_id>/fulfil/withdraw-consents/",
+            view(withdraw_consents_view),
+            name="requests_fulfil_withdraw",
+        ),
+        path(
+            "<path:object_id>/fulfil/complete/",
+            view(complete_view),
+            name="requests_fulfil_complete",
+        ),
+        path(
+            "<path:object_id>/fulfil/access-package/",
+            view(start_package_view),
+            name="requests_fulfil_package",
+        ),
+        path(
+            "<path:object_id>/fulfil/access-package/<int:job_id>/",
+            view(download_package_view),
+            name="requests_fulfil_package_download",
+        ),
+    ]
+
+
+def open_tasks_view(model_admin, request, object_id):
+    obj = model_admin._object_for_change(request, object_id)
+    return model_admin._run(
+        request,
+        obj,
+        lambda: fulfilment.open_tasks_for(obj, actor=request.user),
+        _("One task per system holding the person's records is open."),
+    )
+
+
+def resolve_task_view(model_admin, request, object_id, task_id):
+    obj = model_admin._object_for_change(request, object_id)
+    task = get_object_or_404(RequestTask, pk=task_id, request=obj)
+    resolution = request.POST.get("resolution", "")
+    try:
+        task = fulfilment.resolve_task(
+            task,
+            actor=request.user,
+            resolution=resolution,
+            kept_reason=request.POST.get("kept_reason") or None,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+        return model_admin._back(obj)
+    if task.status == TaskStatus.KEPT and resolution != fulfilment.Resolution.KEPT:
+        model_admin.message_user(
+            request,
+            _(
+                "%(system)s: %(disposed)d record(s) disposed; %(held)d kept because a legal hold "
+                "covers them."
+            )
+            % {"system": task.system.name, **task.outcome},
+            messages.WARNING,
+        )
+    else:
+        model_admin.message_user(
+            request,
+            _("%(system)s: %(status)s.")
+            % {"system": task.system.name, "status": task.get_status_display()},
+            messages.SUCCESS,
+        )
+    return model_admin._back(obj)
+
+
+def withdraw_consents_view(model_admin, request, object_id):
+    obj = model_admin._object_for_change(request, object_id)
+    activity_ids = [int(v) for v in request.POST.getlist("activity") if v.isdigit()]
+    if not activity_ids:
+        model_admin.message_user(request, _("Choose the consents to withdraw."), messages.ERROR)
+        return model_admin._back(obj)
+    return model_admin._run(
+        request,
+        obj,
+        lambda: fulfilment.withdraw_consents(obj, actor=request.user, activities=activity_ids),
+        _("The consents are withdrawn from the day the request was received."),
+    )
+
+
+def complete_view(model_admin, request, object_id):
+    """A confirmation page first: completing a deletion erases the person irreversibly."""
+    obj = model_admin.get_object(request, object_id)
+    if obj is None:
+        raise Http404
+    if not model_admin.has_change_permission(request, obj):
+        raise Http404
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        obj = model_admin._object_for_change(request, object_id)
+        return model_admin._run(
+            request,
+            obj,
+            lambda: fulfilment.complete_request(
+                obj, actor=request.user, reason=request.POST.get("reason", "")
+            ),
+            _("The request is closed; prepare the response letter."),
+        )
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    tasks = list(obj.tasks.select_related("system"))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Complete request %(ref)s") % {"ref": obj.reference},
+        "opts": model_admin.opts,
+        "original": obj,
+        "request_obj": obj,
+        "tasks": tasks,
+        "open_tasks": [task for task in tasks if task.status == TaskStatus.OPEN],
+        "outcome": fulfilment.outcome_for(tasks),
+        "kept_explanation": fulfilment.kept_explanation(tasks),
+        "is_deletion": obj.kind == RequestKind.DELETION,
+    }
+    return TemplateResponse(request, "requests/fulfil_complete_confirm.html", context)
+
+
+def start_package_view(model_admin, request, object_id):
+    obj = model_admin._object_for_change(request, object_id)
+    try:
+        job = access.start_access_package(
+            obj, actor=request.user, language=request.POST.get("language")
+        )
+    except ValidationError as error:
+        model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+        return model_admin._back(obj)
+    model_admin.message_user(
+        request, _("The access package is being built: follow its progress here."), messages.INFO
+    )
+    return redirect("admin:jobs_job_change", job.pk)
+
+
+def download_package_view(model_admin, request, object_id, job_id):
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    obj = model_admin.get_object(request, object_id)
+    if obj is None or not model_admin.has_view_permission(request, obj):
+        raise Http404
+    job = access.package_jobs(obj).filter(pk=job_id, result__isnull=False).first()
+    if job is None:
+        raise Http404
+    response = HttpResponse(bytes(job.result), content_type=job.result_content_type)
+    response["Content-Disposition"] = f'attachment; filename="{job.result_name}"'
+    return response
