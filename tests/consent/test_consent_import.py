@@ -18,19 +18,11 @@ from tests.register.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = [
-    "organisation",
-    "subject",
-    "activity",
-    "notice_registry_number",
-    "notice_edition",
-    "notice_language",
-    "given_at",
-    "channel",
-    "evidence_reference",
-    "withdrawn_at",
-    "withdrawal_channel",
-]
+# The columns the organisations' systems send, in order.
+HEADERS = (
+    "organisation subject activity notice_registry_number notice_edition notice_language "
+    "given_at channel evidence_reference withdrawn_at withdrawal_channel"
+).split()
 
 
 @pytest.fixture

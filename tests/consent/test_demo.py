@@ -11,11 +11,13 @@ from consent import demo
 from consent.gaps import filter_having_gaps
 from consent.models import Consent, PrivacyNotice, ProcessingActivity
 from dpo_portal.register import demo as register_demo
+from tests.consent.helpers import ensure_legal_bases
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_loads_both_customers_once_with_gaps_to_show():
+    ensure_legal_bases()
     random.seed(1)
     register_demo.load(stdout=io.StringIO(), subjects_per_organisation=60)
     demo.load(stdout=io.StringIO(), subjects_per_organisation=60)
