@@ -190,7 +190,8 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
         # as on the change page.
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+        # get_object() looks in the scoped queryset and answers None for a malformed id too.
+        if self.get_object(request, unquote(object_id)) is None:
             raise Http404
 
     def history_view(self, request, object_id, extra_context=None):

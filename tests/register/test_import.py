@@ -125,3 +125,19 @@ def test_an_auditor_cannot_open_the_import(client, allall):
     response = log_in(client, auditor).get(admin_url("datasubject", "import"))
 
     assert response.status_code == 403
+
+
+def test_an_import_into_an_organisation_where_the_user_only_reads_is_refused(client, allall, dpo):
+    qonshu = make_organisation("qonshu", name="Qonshu app")
+    make_user(Role.AUDITOR, qonshu)  # someone else
+    dpo.memberships.create(organisation=qonshu, role=Role.AUDITOR)
+    rows = [
+        "allall,AF-1,Aysel,Məmmədova,5ZK8R2T,+994501234567,aysel@example.az,customer\n",
+        "qonshu,QA-1,Rəşad,Əliyev,6MN2P4Q,+994551234567,rashad@example.az,\n",
+    ]
+    log_in(client, dpo)
+
+    preview = upload(client, rows)
+
+    assert list(invalid_rows(preview)) == [2]
+    assert DataSubject.objects.count() == 0

@@ -313,3 +313,50 @@ def test_auditor_reads_a_subject_and_its_history_but_cannot_delete(client, home)
     assert history.status_code == 200
     assert delete.status_code == 403
     assert subject.__class__.objects.filter(pk=subject.pk).exists()
+
+
+# --- a user with different roles in two organisations ---------------------------------------
+
+
+@pytest.fixture
+def dpo_here_auditor_there(client, home, other):
+    user = make_user(Role.DPO, home, username="mixed")
+    Membership.objects.create(user=user, organisation=other["organisation"], role=Role.AUDITOR)
+    return log_in(client, user)
+
+
+def test_bulk_delete_spares_the_organisation_where_the_user_only_reads(
+    dpo_here_auditor_there, home, other
+):
+    mine = make_category(home, name="Homemark category")
+    theirs = other["datacategory"]
+
+    response = dpo_here_auditor_there.post(
+        admin_url("datacategory", "changelist"),
+        {"action": "delete_selected", "_selected_action": [mine.pk, theirs.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+    assert DataCategory.objects.filter(pk__in=[mine.pk, theirs.pk]).count() == 2
+
+
+def test_an_auditor_elsewhere_may_read_there_but_not_edit(dpo_here_auditor_there, other):
+    theirs = other["datacategory"]
+
+    page = dpo_here_auditor_there.get(admin_url("datacategory", "change", theirs.pk))
+    post = dpo_here_auditor_there.post(
+        admin_url("datacategory", "change", theirs.pk), _category_form(theirs, name="Changed")
+    )
+
+    assert page.status_code == 200
+    assert post.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.name == "Othermark category"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", ["change", "history", "delete"])
+def test_a_malformed_object_url_is_not_found(signed_in, view):
+    response = signed_in(Role.DPO).get(f"/admin/register/datacategory/not-a-number/{view}/")
+
+    assert response.status_code == 404
