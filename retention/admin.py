@@ -454,6 +454,8 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
         ]
 
     def _batch(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         batch = (
             self.get_queryset(request)
             .select_related("rule", "system", "category", "decided_by", "organisation")

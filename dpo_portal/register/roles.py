@@ -101,18 +101,26 @@ def organisation_ids_for(user, perm):
         return frozenset()
     cache_ = user.__dict__.setdefault("_organisation_ids_cache", {})
     if perm not in cache_:
-        cache_[perm] = frozenset(
-            Membership.objects.filter(user=user, role__in=roles_granting(perm)).values_list(
-                "organisation_id", flat=True
-            )
-        )
+        roles = set(roles_granting(perm))
+        cache_[perm] = frozenset(org for org, role in _memberships(user) if role in roles)
     return cache_[perm]
+
+
+def _memberships(user):
+    """(organisation_id, role) of all the user's memberships: one query per request, however
+    many rights a page asks about (the admin's sidebar alone asks about every model)."""
+    cache_ = user.__dict__.setdefault("_organisation_ids_cache", {})
+    if None not in cache_:
+        cache_[None] = tuple(
+            Membership.objects.filter(user=user).values_list("organisation_id", "role")
+        )
+    return cache_[None]
 
 
 def member_organisation_ids(user):
     if not user.is_authenticated:
         return frozenset()
-    return frozenset(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    return frozenset(organisation_id for organisation_id, _role in _memberships(user))
 
 
 def role_in(user, organisation_id):
