@@ -120,7 +120,19 @@ class OrganisationResource(resources.ModelResource):
         else:
             widget.allowed_ids = None
 
+    def before_import_row(self, row, **kwargs):
+        # Spreadsheets carry stray spaces around codes ("allall ", " customer"): every lookup
+        # by code and every stored value sees the cell without them.
+        for column, value in row.items():
+            if isinstance(value, str):
+                row[column] = value.strip()
+        super().before_import_row(row, **kwargs)
+
     def get_instance(self, instance_loader, row):
+        # A row that leaves an identifying column empty names nobody: it is a new entry, never
+        # an update of whichever existing row also has that column empty.
+        if any(not row.get(field) for field in self._meta.import_id_fields if field in row):
+            return None
         try:
             return super().get_instance(instance_loader, row)
         except ValueError:

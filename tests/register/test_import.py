@@ -141,3 +141,33 @@ def test_an_import_into_an_organisation_where_the_user_only_reads_is_refused(cli
 
     assert list(invalid_rows(preview)) == [2]
     assert DataSubject.objects.count() == 0
+
+
+def test_rows_without_a_reference_are_new_people_never_someone_else(client, allall, dpo):
+    existing = DataSubject.objects.create(
+        organisation=allall, first_name="Günel", last_name="Səfərova", fin="8KT3N5V"
+    )
+    rows = [
+        "allall,,Aysel,Məmmədova,5ZK8R2T,+994501234567,aysel@example.az,customer\n",
+        "allall, ,Rəşad,Əliyev,6MN2P4Q,+994551234567,rashad@example.az,customer\n",
+    ]
+    log_in(client, dpo)
+
+    confirm(client, upload(client, rows))
+
+    existing.refresh_from_db()
+    assert (existing.first_name, existing.fin) == ("Günel", "8KT3N5V")
+    assert sorted(DataSubject.objects.values_list("last_name", flat=True)) == [
+        "Məmmədova",
+        "Səfərova",
+        "Əliyev",
+    ]
+
+
+def test_spaces_around_codes_do_not_break_the_links(client, allall, dpo):
+    rows = [" allall ,AF-1,Aysel,Məmmədova,5ZK8R2T,+994501234567,aysel@example.az, customer \n"]
+    log_in(client, dpo)
+
+    confirm(client, upload(client, rows))
+
+    assert DataSubject.objects.get(external_ref="AF-1").subject_type.code == "customer"
