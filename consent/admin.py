@@ -24,7 +24,14 @@ from dpo_portal.register.scoping import (
 
 from . import reports
 from .gaps import all_gaps, filter_having_gaps, gaps_of
-from .models import Consent, ConsentChannel, LegalBasis, PrivacyNotice, ProcessingActivity
+from .models import (
+    BasisKind,
+    Consent,
+    ConsentChannel,
+    LegalBasis,
+    PrivacyNotice,
+    ProcessingActivity,
+)
 from .resources import ConsentResource
 from .services import withdraw_consent
 
@@ -62,6 +69,23 @@ class GapFilter(admin.SimpleListFilter):
         return queryset
 
 
+class BasisKindFilter(admin.SimpleListFilter):
+    """By kind of basis: the bases' full names and articles are too long for a filter."""
+
+    title = _("legal basis")
+    parameter_name = "basis"
+
+    def lookups(self, request, model_admin):
+        return [*BasisKind.choices, ("none", _("None"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(legal_basis__isnull=True)
+        if self.value():
+            return queryset.filter(legal_basis__kind=self.value())
+        return queryset
+
+
 def gap_flags(gaps):
     if not gaps:
         return format_html('<span class="flag-ok">{}</span>', _("No gaps"))
@@ -82,8 +106,8 @@ class ProcessingActivityForm(OrganisationScopedForm):
 class ProcessingActivityAdmin(OrganisationScopedAdmin):
     form = ProcessingActivityForm
     change_list_template = "consent/admin/processingactivity_change_list.html"
-    list_display = ["name", "code", "legal_basis", "dpia_needed", "gap_column", "organisation"]
-    list_filter = ["organisation", GapFilter, "legal_basis", "dpia_needed"]
+    list_display = ["name", "code", "basis", "dpia_needed", "gap_column", "organisation"]
+    list_filter = ["organisation", GapFilter, BasisKindFilter, "dpia_needed"]
     list_select_related = ("organisation", "legal_basis")
     search_fields = ["name", "code", "purpose"]
     autocomplete_fields = [
@@ -109,6 +133,16 @@ class ProcessingActivityAdmin(OrganisationScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_gaps()
+
+    @admin.display(description=_("legal basis"), ordering="legal_basis__kind")
+    def basis(self, obj):
+        if obj.legal_basis is None:
+            return "—"
+        return format_html(
+            '<span title="{}">{}</span>',
+            obj.legal_basis.article,
+            obj.legal_basis.get_kind_display(),
+        )
 
     @admin.display(description=_("gaps"))
     def gap_column(self, obj):
@@ -153,6 +187,7 @@ class ProcessingActivityAdmin(OrganisationScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
+            "is_nav_sidebar_enabled": False,  # the table needs the whole width, on paper too
             "title": _("Record of processing: %(organisation)s") % {"organisation": organisation},
             "organisation": organisation,
             "controller": reports.controller_lines(organisation),

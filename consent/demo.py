@@ -6,9 +6,8 @@ Qonshu app (seed 003): the uses of 3.2.1-3.2.4 and the purposes of 5.1-5.10; its
 the policy in the app (3.1), so its consent-based purposes carry a consent per user.
 
 Two activities are left with a gap on purpose, so the flags show: AllAll's catch-all 5.1 p)
-and Qonshu's 5.8 ("new business activities") have no legal basis. AllAll's customer database
-(5.1 o) is backed up to a recipient in Germany: it is flagged until the register records the
-transfer mechanism.
+and Qonshu's 5.8 ("new business activities") have no legal basis. Activities whose recipients
+send data abroad are flagged too while the register's demo records no mechanism for them.
 """
 
 import datetime
