@@ -184,6 +184,7 @@ class ProcessingActivityAdmin(OrganisationScopedAdmin):
 
     def record_view(self, request, organisation_id):
         organisation = self._organisation(request, organisation_id)
+        columns = reports.columns()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -191,9 +192,9 @@ class ProcessingActivityAdmin(OrganisationScopedAdmin):
             "title": _("Record of processing: %(organisation)s") % {"organisation": organisation},
             "organisation": organisation,
             "controller": reports.controller_lines(organisation),
-            "columns": reports.COLUMNS,
+            "columns": columns,
             "rows": [
-                {"code": row["code"], "cells": [row[key] for key, _title in reports.COLUMNS]}
+                {"code": row["code"], "cells": [row[key] for key, _title in columns]}
                 for row in reports.record_rows(organisation)
             ],
         }

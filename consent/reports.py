@@ -3,12 +3,22 @@ with the GDPR Art. 30(1) columns and the Azerbaijani state registration of the s
 
 The same rows feed the XLSX file and the printable page, in the language of the request. Every
 many-to-many list is prefetched: a fixed number of queries whatever the number of activities.
+
+Apps built on consent add the columns only they can fill, in their ``record_columns.py``; e.g.
+retention, the time limits for erasure of Art. 30(1)(f):
+
+    from consent.reports import record_column
+
+    @record_column("erasure", _("Time limits for erasure"), after="security_measures")
+    def erasure_limits(activity_ids):
+        return {activity_id: "…", ...}  # one text per activity, from one or two queries
 """
 
 import io
 
 from django.db.models import Prefetch
 from django.utils import formats, timezone
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -20,7 +30,7 @@ from dpo_portal.register.models import HOME_COUNTRY, Recipient, System
 from .gaps import gaps_of
 from .models import ProcessingActivity
 
-# (key, header): the keys are those of record_rows().
+# (key, header): the keys are those of record_rows(); see columns() for the whole list.
 COLUMNS = [
     ("code", gettext_lazy("Code")),
     ("name", gettext_lazy("Processing activity")),
@@ -41,6 +51,35 @@ COLUMNS = [
     ("dpia_needed", gettext_lazy("DPIA needed")),
     ("gaps", gettext_lazy("Gaps")),
 ]
+
+
+_EXTRA_COLUMNS = {}  # key -> (header, after, func)
+_discovered = False
+
+
+def record_column(key, header, after="security_measures"):
+    """Decorator: add the column ``key`` after the column ``after``; ``func(activity_ids)``
+    returns {activity id: text} for the activities of one organisation's record."""
+
+    def register(func):
+        _EXTRA_COLUMNS[key] = (header, after, func)
+        return func
+
+    return register
+
+
+def columns():
+    """COLUMNS with the columns other apps registered, each after the one it names."""
+    global _discovered
+    if not _discovered:
+        _discovered = True
+        autodiscover_modules("record_columns")
+    result = list(COLUMNS)
+    for key, (header, after, _func) in _EXTRA_COLUMNS.items():
+        keys = [k for k, _h in result]
+        position = keys.index(after) + 1 if after in keys else len(result)
+        result.insert(position, (key, header))
+    return result
 
 
 def record_queryset(organisation):
@@ -132,6 +171,11 @@ def record_rows(organisation):
                 "gaps": "; ".join(str(gap.label) for gap in gaps_of(activity)),
             }
         )
+    columns()  # discovers the other apps' columns
+    for key, (_header, _after, func) in _EXTRA_COLUMNS.items():
+        values = func([row["pk"] for row in rows])
+        for row in rows:
+            row[key] = values.get(row["pk"], "")
     return rows
 
 
@@ -167,14 +211,15 @@ def record_xlsx(organisation):
     for row_cells in sheet.iter_rows(min_row=1, max_row=len(header), max_col=1):
         row_cells[0].font = bold
     header_row = len(header) + 2  # after one blank row
-    for index, (_key, title) in enumerate(COLUMNS, start=1):
+    table_columns = columns()
+    for index, (_key, title) in enumerate(table_columns, start=1):
         cell = sheet.cell(row=header_row, column=index, value=str(title))
         cell.font, cell.alignment = bold, top
     for offset, row in enumerate(record_rows(organisation), start=1):
-        for index, (key, _title) in enumerate(COLUMNS, start=1):
+        for index, (key, _title) in enumerate(table_columns, start=1):
             cell = sheet.cell(row=header_row + offset, column=index, value=row[key])
             cell.alignment = top
-    for index in range(1, len(COLUMNS) + 1):
+    for index in range(1, len(table_columns) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 28
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
     buffer = io.BytesIO()

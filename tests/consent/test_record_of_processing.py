@@ -213,3 +213,33 @@ def test_another_organisations_record_answers_404(client, org, officer):
 
     assert client.get(consent_url("processingactivity", "record", other.pk)).status_code == 404
     assert client.get(consent_url("processingactivity", "record_xlsx", other.pk)).status_code == 404
+
+
+@pytest.fixture
+def erasure_column():
+    """A column an app to the right registers (as retention does for Art. 30(1)(f))."""
+    from consent import reports
+
+    @reports.record_column("erasure", "Time limits for erasure", after="security_measures")
+    def erasure_limits(activity_ids):
+        return dict.fromkeys(activity_ids, "5 years after the relationship ends")
+
+    yield
+    reports._EXTRA_COLUMNS.pop("erasure")
+
+
+def test_columns_registered_by_other_apps_appear_in_the_record(
+    client, org, officer, erasure_column
+):
+    _record_setup(org)
+    log_in(client, officer)
+
+    rows = _xlsx_cells(client.get(consent_url("processingactivity", "record_xlsx", org.pk)).content)
+    page = client.get(consent_url("processingactivity", "record", org.pk)).content.decode()
+
+    header = next(row for row in rows if row[0] == "Code" or row[0] == "Kod")
+    position = header.index("Time limits for erasure")
+    assert header[position - 1] is not None and position > 0
+    loans = next(row for row in rows if row[0] == "loans")
+    assert loans[position] == "5 years after the relationship ends"
+    assert "5 years after the relationship ends" in page
