@@ -39,16 +39,13 @@ class SubjectWidget(widgets.ForeignKeyWidget):
             .filter(Q(external_ref=value) | Q(fin=normalise_fin(value)))
             .only("pk", "organisation_id")[:2]
         )
+        # The messages do not repeat the value: a FIN is personal data, and the preview shows
+        # the row next to them anyway.
         if not matches:
-            # The value is the organisation's own identifier, not a name: safe to repeat.
-            raise ValueError(
-                _("No data subject with the reference or FIN “%(value)s” in this organisation.")
-                % {"value": value}
-            )
+            raise ValueError(_("No data subject with this reference or FIN in this organisation."))
         if len(matches) > 1:
             raise ValueError(
-                _("“%(value)s” matches more than one data subject; use the reference.")
-                % {"value": value}
+                _("This value matches more than one data subject; use their reference.")
             )
         return matches[0]
 

@@ -93,7 +93,7 @@ def test_bad_rows_are_refused_by_row_number_and_nothing_is_written(world):
     refused = {row.number: " ".join(row.error_dict.get("__all__", [])) + str(row.error_dict)
                for row in result.invalid_rows}  # fmt: skip
     assert set(refused) == {3, 4, 5}
-    assert "QA-000001" in refused[3]  # a person of another organisation is not found
+    assert "No data subject with this reference" in refused[3]  # another organisation's person
     assert "no-such" in refused[4] and "IT0101 / 09" in refused[4]
     assert "before it was given" in refused[5]
     assert Consent.objects.count() == 0
@@ -143,6 +143,6 @@ def test_admin_import_preview_lists_bad_rows_by_number_and_writes_nothing(client
     # The preview's error table: one line per refused row, starting with its row number.
     rows_refused = re.findall(r'<tr>\s*<td>(\d+)\s*</td>\s*<td class="errors">', text)
     assert rows_refused == ["3"]
-    assert "No data subject with the reference or FIN “NOBODY”" in text
+    assert "No data subject with this reference or FIN in this organisation." in text
     assert "Confirm import" not in text
     assert Consent.objects.count() == 0
