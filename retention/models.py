@@ -16,6 +16,7 @@ from dpo_portal.register.models import (
     CodedEntry,
     DataCategory,
     DataSubject,
+    Organisation,
     OrganisationOwned,
     OrganisationQuerySet,
     System,
@@ -142,21 +143,37 @@ class Record(OrganisationOwned):
     hold, and their AuditEvents.
     """
 
+    # A million rows or more, written by bulk imports: every index costs on each insert, so the
+    # single-column foreign-key indexes that the composite indexes below already serve (all of
+    # them start with the organisation) are left out, and the mostly-empty links get partial ones.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("organisation"),
+    )
     subject = models.ForeignKey(
         DataSubject, on_delete=models.CASCADE, related_name="records", verbose_name=_("subject")
     )
     system = models.ForeignKey(
-        System, on_delete=models.PROTECT, related_name="records", verbose_name=_("system")
+        System,
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
+        verbose_name=_("system"),
     )
     category = models.ForeignKey(
         DataCategory,
         on_delete=models.PROTECT,
         related_name="records",
+        db_index=False,
         verbose_name=_("data category"),
     )
     activity = models.ForeignKey(
         ProcessingActivity,
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="records",
@@ -180,6 +197,7 @@ class Record(OrganisationOwned):
     rule = models.ForeignKey(
         RetentionRule,
         on_delete=models.SET_NULL,
+        db_index=False,
         null=True,
         blank=True,
         related_name="records",
@@ -188,6 +206,7 @@ class Record(OrganisationOwned):
     consent = models.ForeignKey(
         Consent,
         on_delete=models.SET_NULL,
+        db_index=False,
         null=True,
         blank=True,
         related_name="records",
@@ -196,6 +215,7 @@ class Record(OrganisationOwned):
     disposal_batch = models.ForeignKey(
         "DisposalBatch",
         on_delete=models.SET_NULL,
+        db_index=False,
         null=True,
         blank=True,
         related_name="records",
@@ -234,9 +254,12 @@ class Record(OrganisationOwned):
                 name="record_sweep_active",
             ),
             models.Index(
-                fields=["consent"],
-                condition=Q(consent__isnull=False, clock_started_at__isnull=True),
-                name="record_consent_clock",
+                fields=["consent"], condition=Q(consent__isnull=False), name="record_consent"
+            ),
+            models.Index(
+                fields=["disposal_batch"],
+                condition=Q(disposal_batch__isnull=False),
+                name="record_disposal_batch",
             ),
         ]
 
