@@ -56,3 +56,15 @@ def recompute_expiry(job):
         records=updated,
     )
     return _("%(count)s records recomputed.") % {"count": updated}
+
+
+@job_handler("retention.scrub_disposed_subjects", gettext_lazy("Erasure after disposal"))
+def scrub_disposed_subjects(job):
+    from .models import DisposalBatch
+    from .services import scrub_subjects, subjects_left_without_records
+
+    batch = DisposalBatch.objects.get(pk=job.parameters["batch_id"])
+    subjects = subjects_left_without_records(batch)
+    job.set_total(subjects.count())
+    count = scrub_subjects(subjects, actor=job.started_by, progress=job.advance)
+    return _("%(count)s people erased from the portal.") % {"count": count}

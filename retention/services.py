@@ -136,7 +136,9 @@ def dispose_records(records, *, actor, action, reason):
         disposal_action=action,
         updated_at=timezone.now(),
     )
-    organisation_ids = set(records.values_list("organisation_id", flat=True).distinct()[:2])
+    organisation_ids = set(
+        records.order_by().values_list("organisation_id", flat=True).distinct()[:2]
+    )
     if len(organisation_ids) == 1:
         from dpo_portal.register.models import Organisation
 
@@ -188,13 +190,26 @@ def approve_batch(batch, *, actor):
     action = batch.rule.end_action
     records = Record.objects.filter(disposal_batch=batch, status=RecordStatus.DUE)
     kept = records.held().update(status=RecordStatus.ON_HOLD, disposal_batch=None, updated_at=now)
-    subject_ids = set(records.values_list("subject_id", flat=True))
     disposed = records.update(
         status=RecordStatus.DISPOSED, disposed_at=now, disposal_action=action, updated_at=now
     )
     scrubbed = 0
-    if action in SCRUBBING_ACTIONS and subject_ids:
-        scrubbed = _scrub_subjects_without_records(subject_ids, actor=actor)
+    if action in SCRUBBING_ACTIONS and disposed:
+        subjects = subjects_left_without_records(batch)
+        if subjects.count() <= SCRUB_INLINE_LIMIT:
+            scrubbed = scrub_subjects(subjects, actor=actor)
+        else:
+            # Thousands of people: erasing each takes a few queries; a worker does it once this
+            # approval has committed, with progress on its job page.
+            from dpo_portal.jobs.models import start_job
+
+            start_job(
+                "retention.scrub_disposed_subjects",
+                organisation=batch.organisation,
+                actor=actor,
+                parameters={"batch_id": batch.pk},
+            )
+            scrubbed = "background"
     batch.status = BatchStatus.APPROVED
     batch.decided_by, batch.decided_at = actor, now
     batch.disposed_count, batch.kept_on_hold_count = disposed, kept
@@ -217,20 +232,33 @@ def approve_batch(batch, *, actor):
     return batch
 
 
-def _scrub_subjects_without_records(subject_ids, *, actor):
-    from consent.services import scrub_consent_evidence
+SCRUB_INLINE_LIMIT = 200
 
+
+def subjects_left_without_records(batch):
+    """People whose records this batch disposed and who have no live record left anywhere."""
     remaining = Record.objects.filter(subject_id=OuterRef("pk")).exclude(
         status=RecordStatus.DISPOSED
     )
-    subjects = DataSubject.objects.filter(pk__in=subject_ids, erased_at__isnull=True).exclude(
-        Exists(remaining)
-    )
+    disposed = Record.objects.filter(disposal_batch=batch, status=RecordStatus.DISPOSED)
+    return DataSubject.objects.filter(
+        pk__in=disposed.order_by().values("subject_id"), erased_at__isnull=True
+    ).exclude(Exists(remaining))
+
+
+def scrub_subjects(subjects, *, actor, progress=None):
+    """Erase each person from the portal: consent evidence first, then the subject row and its
+    history (register.services.erase_subject). Safe to run again: erased people are skipped."""
+    from consent.services import scrub_consent_evidence
+
     count = 0
-    for subject in subjects.select_related("organisation").iterator():
-        scrub_consent_evidence(subject, actor=actor)
-        erase_subject(subject, actor=actor, reason="disposal")
+    for subject in subjects.select_related("organisation").order_by("pk").iterator():
+        with transaction.atomic():
+            scrub_consent_evidence(subject, actor=actor)
+            erase_subject(subject, actor=actor, reason="disposal")
         count += 1
+        if progress:
+            progress(1)
     return count
 
 

@@ -73,7 +73,7 @@ def start_withdrawn_consent_clocks(records):
     )
     now = timezone.now()
     started = 0
-    rule_ids = waiting.exclude(rule=None).values("rule_id").distinct()
+    rule_ids = waiting.exclude(rule=None).order_by().values("rule_id").distinct()
     for rule in RetentionRule.objects.filter(pk__in=rule_ids).exclude(trigger=Trigger.COLLECTION):
         started += waiting.filter(rule=rule).update(
             clock_started_at=withdrawal_day,

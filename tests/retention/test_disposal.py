@@ -190,3 +190,20 @@ def test_releasing_a_hold_is_audited_and_frees_its_records(world):
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"retention.hold_placed", "retention.hold_released"} <= actions
     assert hold.history.count() == 2
+
+
+def test_many_people_to_erase_are_erased_by_a_background_job(world, monkeypatch):
+    from dpo_portal.jobs.models import Job
+    from dpo_portal.jobs.tasks import run_job
+
+    monkeypatch.setattr(services, "SCRUB_INLINE_LIMIT", 1)
+    first, second, third = world["subjects"]
+
+    services.approve_batch(world["batch"], actor=world["dpo"])
+
+    job = Job.objects.get(kind="retention.scrub_disposed_subjects")
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (Job.Status.DONE, 2, 2)
+    erased = set(DataSubject.objects.filter(erased_at__isnull=False).values_list("pk", flat=True))
+    assert erased == {first.pk, second.pk}
