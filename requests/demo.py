@@ -1,0 +1,159 @@
+"""Demo subject requests for both reference customers: every kind their regime knows, every
+status, some overdue, some due soon, a paused one, an extended one, letters for the answered ones.
+
+Requesters are demo data subjects, so the request page shows matching candidates; the newest
+requests are left unmatched for that reason. The fulfilment demo (a deletion held in part by the
+AML hold) is added by the fulfilment work.
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from dpo_portal.register.models import DataSubject, Organisation
+
+from . import deadlines, services
+from .models import (
+    IdentityMethod,
+    RequestChannel,
+    RequestKind,
+    RequestStatus,
+    SubjectRequest,
+    kinds_for_regime,
+)
+
+# (days since receipt, status, what happens to it); cycled over the kinds of the regime.
+SCENARIOS = [
+    (1, RequestStatus.NEW, "unmatched"),
+    (30, RequestStatus.IN_PROGRESS, "overdue"),
+    (None, RequestStatus.IN_PROGRESS, "due soon"),
+    (3, RequestStatus.PAUSED, "identity information requested"),
+    (30, RequestStatus.COMPLETED, "answered on time"),
+    (45, RequestStatus.PARTIALLY_COMPLETED, "answered in part"),
+    (60, RequestStatus.REFUSED, "refused with reasons"),
+    (12, RequestStatus.WITHDRAWN, "withdrawn"),
+    (45, RequestStatus.IN_PROGRESS, "overdue, extended"),
+]
+ASSIGNEES = {"allall": "demo-dpo", "qonshu": "demo-dpo-both"}
+CHANNELS = list(RequestChannel)
+
+
+def _requester(subject):
+    return {
+        "requester_name": f"{subject.first_name} {subject.last_name}".strip(),
+        "requester_email": subject.email,
+        "requester_phone": subject.phone,
+        "requester_fin": subject.fin,
+        "requester_id_document": subject.id_document_number,
+    }
+
+
+def _days_ago_due_soon(organisation, now):
+    """Days since a receipt whose answer is due today or within 2 working days, whatever the
+    calendar around today looks like."""
+    calendar = deadlines.organisation_calendar(organisation)
+    today = timezone.localtime(now).date()
+    limit = calendar.add_working_days(today, deadlines.DUE_SOON_WORKING_DAYS)
+    for days in range(1, 60):
+        due, _paused = deadlines.compute_due(
+            organisation.regime, today - datetime.timedelta(days=days), (), calendar
+        )
+        if today <= due <= limit:
+            return days
+    return 8
+
+
+def _request(organisation, kind, scenario, subject, assignee, now):
+    days, status, label = scenario
+    if days is None:
+        days = _days_ago_due_soon(organisation, now)
+    received_at = now - datetime.timedelta(days=days)
+    request = services.register_request(
+        SubjectRequest(
+            organisation=organisation,
+            kind=kind,
+            channel=random.choice(CHANNELS),
+            received_at=received_at,
+            details=f"Demo request: {label}.",
+            assignee=assignee if status != RequestStatus.NEW else None,
+            **_requester(subject),
+        ),
+        actor=None,
+    )
+    if status == RequestStatus.NEW:
+        return request
+    services.match_subject(request, subject, actor=assignee)
+    step = datetime.timedelta(days=1)
+    if status == RequestStatus.PAUSED:
+        services.request_identity_information(
+            request,
+            reason="The copy of the identity document is unreadable.",
+            actor=assignee,
+            at=received_at + step,
+        )
+        return request
+    services.verify_identity(
+        request, method=random.choice(list(IdentityMethod)), actor=assignee, at=received_at + step
+    )
+    if "extended" in label:
+        services.extend_deadline(
+            request,
+            reason="The credit bureau must supply the credit history.",
+            actor=assignee,
+            at=received_at + 2 * step,
+        )
+    if status in (RequestStatus.IN_PROGRESS,):
+        return request
+    reasons = {
+        RequestStatus.PARTIALLY_COMPLETED: "Loan records are kept under AML/CFT record keeping.",
+        RequestStatus.REFUSED: "The requester's identity could not be linked to any customer.",
+    }
+    services.close_request(
+        request,
+        status=status,
+        reason=reasons.get(status, ""),
+        actor=assignee,
+        at=received_at + 5 * step,
+    )
+    language = (organisation.language_list or ["az"])[0]
+    services.create_letter(request, language=language, actor=assignee)
+    return request
+
+
+def load(stdout, subjects_per_organisation):
+    organisations = list(Organisation.objects.filter(slug__in=ASSIGNEES).order_by("slug"))
+    if not organisations:
+        stdout.write("Requests: the register's demo organisations are missing, nothing added.")
+        return
+    if SubjectRequest.objects.filter(organisation__in=organisations).exists():
+        stdout.write("Requests: demo requests exist already, nothing added.")
+        return
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=ASSIGNEES.values())
+    }
+    now = timezone.now()
+    made = 0
+    for organisation in organisations:
+        assignee = users.get(ASSIGNEES[organisation.slug])
+        subjects = list(
+            DataSubject.objects.active()
+            .filter(organisation=organisation)
+            .exclude(email="")
+            .order_by("pk")[:200]
+        )
+        if not subjects:
+            continue
+        kinds = kinds_for_regime(organisation.regime)
+        # Every kind once, each with the next scenario; then every scenario once more on a
+        # deletion or an access request, so each status shows up for each organisation.
+        plan = [(kind, SCENARIOS[n % len(SCENARIOS)]) for n, kind in enumerate(kinds)]
+        plan += [
+            (RequestKind.DELETION if n % 2 else RequestKind.ACCESS, scenario)
+            for n, scenario in enumerate(SCENARIOS)
+        ]
+        for kind, scenario in plan:
+            _request(organisation, kind, scenario, random.choice(subjects), assignee, now)
+            made += 1
+    stdout.write(f"Requests: {made} demo subject requests.")
