@@ -554,11 +554,6 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         user = request.user
         if step == "verify":
             method = request.POST.get("method", "")
-            if method not in IdentityMethod.values:
-                self.message_user(
-                    request, _("Choose how the identity was verified."), messages.ERROR
-                )
-                return self._back(obj)
             return self._run(
                 request,
                 obj,
@@ -567,11 +562,6 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             )
         if step == "request-info":
             reason = request.POST.get("reason", "").strip()
-            if not reason:
-                self.message_user(
-                    request, _("Say what information is needed from the requester."), messages.ERROR
-                )
-                return self._back(obj)
             return self._run(
                 request,
                 obj,

@@ -28,6 +28,7 @@ from . import deadlines
 from .models import (
     CLOSED_STATUSES,
     DeadlineEvent,
+    IdentityMethod,
     IdentityStatus,
     RequestStatus,
     ResponseLetter,
@@ -145,6 +146,8 @@ def _start_work(request):
 @transaction.atomic
 def verify_identity(request, *, method, actor, at=None):
     """Identity confirmed (seed 000, 8.3). If the clock was stopped for it, it starts again."""
+    if method not in IdentityMethod.values:
+        raise ValidationError(_("Choose how the identity was verified."))
     request = _lock(request)
     if request.identity_status == IdentityStatus.INFO_REQUESTED:
         _add_event(request, DeadlineEvent.Kind.RESUME, actor=actor, at=at)
@@ -169,6 +172,8 @@ def verify_identity(request, *, method, actor, at=None):
 @transaction.atomic
 def request_identity_information(request, *, reason, actor, at=None):
     """Reasonable doubt about identity (seed 000, 8.4): ask for more and stop the clock."""
+    if not (reason or "").strip():
+        raise ValidationError(_("Say what information is needed from the requester."))
     request = _lock(request)
     if not request.is_open:
         raise ValidationError(_("The request is closed."))
