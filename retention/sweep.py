@@ -7,21 +7,23 @@ written so that running it again changes nothing it already did:
 1. start the clock of records held only on a consent that has been withdrawn (clock empty);
 2. active records past expiry that a hold covers become "on hold"; on-hold records that no hold
    covers any more become active again;
-3. active records past expiry that no hold covers become "due" (NOT EXISTS over the holds);
-4. due records without a batch join the pending batch of their system × category × rule
-   (UPDATE ... WHERE disposal_batch IS NULL; one pending batch per key, enforced by a unique
-   constraint, so concurrent chunks share it).
+3. the pending batch of each system × category × rule about to be flagged is made if missing
+   (one per key, enforced by a unique constraint, so concurrent chunks share it);
+4. active records past expiry that no hold covers become "due" and join their key's pending
+   batch in the same UPDATE (NOT EXISTS over the holds; the batch by a correlated subquery), so
+   each record is written once; due records left without a batch are given theirs;
+5. the batches of the chunk's due records are recounted (a count, not an increment).
 
-Each step commits on its own. A chunk whose worker dies half-way is redelivered (acks_late) or
-retried and simply carries on: step 4 takes every due record still without a batch, not just
-the ones this run flagged, so nothing is missed and nothing is batched twice.
+Each step commits on its own and only touches rows still in the state it looks for. A chunk
+whose worker dies half-way is redelivered (acks_late) or retried and simply carries on: nothing
+is flagged twice, nothing is missed, and the counts are counted again.
 """
 
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, Max, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from consent.models import Consent
@@ -98,19 +100,36 @@ def not_held(on):
     ]
 
 
-def flag(records, today):
+KEY = ("organisation_id", "system_id", "category_id", "rule_id")
+
+
+def flag_holds(records, today):
+    """Expired records a hold covers go on hold; on-hold ones no hold covers go back to active
+    (the step below then finds them due)."""
     now = timezone.now()
-    expired = records.filter(status=RecordStatus.ACTIVE, expires_on__lte=today, rule__isnull=False)
     with transaction.atomic():
-        on_hold = expired.filter(held_condition(today)).update(
-            status=RecordStatus.ON_HOLD, updated_at=now
-        )
+        on_hold = records.filter(
+            held_condition(today),
+            status=RecordStatus.ACTIVE,
+            expires_on__lte=today,
+            rule__isnull=False,
+        ).update(status=RecordStatus.ON_HOLD, updated_at=now)
         released = records.filter(*not_held(today), status=RecordStatus.ON_HOLD).update(
             status=RecordStatus.ACTIVE, updated_at=now
         )
-    with transaction.atomic():
-        due = expired.filter(*not_held(today)).update(status=RecordStatus.DUE, updated_at=now)
-    return {"on_hold": on_hold, "released": released, "due": due}
+    return {"on_hold": on_hold, "released": released}
+
+
+def newly_due(records, today):
+    """Active, expired, under a rule, and NOT EXISTS a hold over it."""
+    return records.filter(
+        *not_held(today), status=RecordStatus.ACTIVE, expires_on__lte=today, rule__isnull=False
+    )
+
+
+def unbatched(records):
+    """Due records without a batch: none normally, but an interrupted run may leave some."""
+    return records.filter(status=RecordStatus.DUE, disposal_batch__isnull=True, rule__isnull=False)
 
 
 def pending_batch(organisation_id, system_id, category_id, rule_id):
@@ -127,29 +146,53 @@ def pending_batch(organisation_id, system_id, category_id, rule_id):
         return DisposalBatch.objects.get(**key)
 
 
-def assign_batches(records):
-    """Give every due record without a batch the pending batch of its key. Returns the count."""
-    unbatched = records.filter(
-        status=RecordStatus.DUE, disposal_batch__isnull=True, rule__isnull=False
+def ensure_batches(records, today):
+    """The pending batch of every key this chunk is about to flag (one per key, shared by all
+    chunks through the unique constraint). Returns how many keys."""
+    keys = set()
+    for queryset in (newly_due(records, today), unbatched(records)):
+        keys.update(queryset.order_by().values_list(*KEY).distinct())
+    for key in sorted(keys):
+        pending_batch(*key)
+    return len(keys)
+
+
+def assign_batches(records, today):
+    """Mark due and batch in the same UPDATE, so each record is written once: the batch is the
+    pending one of the record's key, found by a correlated subquery on its unique index."""
+    batch_of = Subquery(
+        DisposalBatch.objects.filter(
+            **{field: OuterRef(field) for field in KEY}, status=BatchStatus.PENDING
+        ).values("pk")[:1]
     )
-    keys = (
-        unbatched.order_by()
-        .values_list("organisation_id", "system_id", "category_id", "rule_id")
+    now = timezone.now()
+    with transaction.atomic():
+        due = newly_due(records, today).update(
+            status=RecordStatus.DUE, disposal_batch=batch_of, updated_at=now
+        )
+        late = unbatched(records).update(disposal_batch=batch_of, updated_at=now)
+    return due, late
+
+
+def refresh_batch_counts(records):
+    """Recount the batches holding this chunk's due records. Counting (by the partial index on
+    the batch) instead of adding makes a retried or repeated chunk harmless."""
+    batch_ids = (
+        records.filter(status=RecordStatus.DUE, disposal_batch__isnull=False)
+        .order_by()
+        .values("disposal_batch_id")
         .distinct()
     )
-    assigned = 0
-    for organisation_id, system_id, category_id, rule_id in list(keys):
-        with transaction.atomic():
-            batch = pending_batch(organisation_id, system_id, category_id, rule_id)
-            count = unbatched.filter(
-                organisation_id=organisation_id,
-                system_id=system_id,
-                category_id=category_id,
-                rule_id=rule_id,
-            ).update(disposal_batch=batch, updated_at=timezone.now())
-            DisposalBatch.objects.filter(pk=batch.pk).update(record_count=F("record_count") + count)
-            assigned += count
-    return assigned
+    count = (
+        Record.objects.filter(disposal_batch=OuterRef("pk"), status=RecordStatus.DUE)
+        .order_by()
+        .values("disposal_batch")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return DisposalBatch.objects.filter(
+        pk__in=batch_ids, status__in=[BatchStatus.PENDING, BatchStatus.EXTENDED]
+    ).update(record_count=Coalesce(Subquery(count), 0))
 
 
 def sweep_chunk(first_pk, last_pk, *, today=None, organisation_ids=None):
@@ -158,9 +201,11 @@ def sweep_chunk(first_pk, last_pk, *, today=None, organisation_ids=None):
     records = _chunk(first_pk, last_pk, organisation_ids)
     with transaction.atomic():
         clocks = start_withdrawn_consent_clocks(records)
-    counts = flag(records, today)
-    counts["clocks_started"] = clocks
-    counts["batched"] = assign_batches(records)
+    counts = flag_holds(records, today)
+    ensure_batches(records, today)
+    due, late = assign_batches(records, today)
+    refresh_batch_counts(records)
+    counts.update(clocks_started=clocks, due=due, batched=due + late)
     return counts
 
 

@@ -110,21 +110,28 @@ def test_batches_are_per_system_category_and_rule(celery_worker_real):
     }
 
 
+@pytest.mark.parametrize(
+    "failing_step",
+    [
+        "assign_batches",  # the batches exist, no record is flagged yet
+        "refresh_batch_counts",  # the records are flagged and batched, the counts are not
+    ],
+)
 def test_a_chunk_that_fails_midway_and_is_retried_leaves_no_duplicate_and_misses_nothing(
-    celery_worker_real, monkeypatch
+    celery_worker_real, monkeypatch, failing_step
 ):
     _organisation, _system, _category, _rule, records = _world(expired=9, running=0)
-    real_assign = sweep.assign_batches
+    real_step = getattr(sweep, failing_step)
     failures = []
 
-    def dies_once_after_flagging(chunk_records):
-        # The chunk's records are already flagged due (committed) when the worker "dies".
+    def dies_once(*args, **kwargs):
+        # Everything before this step has committed when the worker "dies".
         if not failures:
             failures.append(1)
             raise ConnectionError("worker lost")
-        return real_assign(chunk_records)
+        return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(sweep, "assign_batches", dies_once_after_flagging)
+    monkeypatch.setattr(sweep, failing_step, dies_once)
 
     _run(chunk_size=4)
 
@@ -133,6 +140,9 @@ def test_a_chunk_that_fails_midway_and_is_retried_leaves_no_duplicate_and_misses
     expired_ids = {r.pk for r in records["expired"]}
     assert set(batch.records.values_list("pk", flat=True)) == expired_ids
     assert batch.record_count == len(expired_ids) == 9
+    assert set(Record.objects.filter(status=RecordStatus.DUE).values_list("pk", flat=True)) == (
+        expired_ids
+    )
 
 
 def test_a_withdrawn_consent_starts_the_clock_of_the_records_it_alone_held(celery_worker_real):
