@@ -160,3 +160,24 @@ def test_the_import_page_starts_a_job(client, world, django_capture_on_commit_ca
     )
     assert response.status_code == 302
     assert "/admin/jobs/job/" in response["Location"]
+
+
+def test_the_sweep_button_is_for_the_dpo_and_the_command_runs_it_too(client, world):
+    import io
+
+    from django.core.management import call_command
+
+    organisation, system, category, rule = world
+    _records(organisation, system, category, rule, 2)
+    url = reverse("admin:retention_record_sweep")
+    log_in(client, make_user(Role.AUDITOR, organisation))
+    assert client.get(url).status_code == 403
+    log_in(client, make_user(Role.DPO, organisation))
+    assert "Run the sweep" in client.get(url).content.decode()
+
+    out = io.StringIO()
+    call_command("run_sweep", "--inline", "--today", "2026-11-22", stdout=out)
+
+    assert "due: 2" in out.getvalue()
+    assert DisposalBatch.objects.get().record_count == 2
+    assert AuditEvent.objects.filter(action="retention.sweep_finished").exists()

@@ -1,6 +1,7 @@
 import datetime
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from retention import sweep
 from retention.tasks import start_sweep
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, inline, wait, chunk_size, today, **options):
         if inline:
             totals = sweep.sweep_inline(today=today, chunk_size=chunk_size)
-            sweep.record_sweep([totals], today=(today or sweep.timezone.localdate()).isoformat())
+            sweep.record_sweep([totals], today=(today or timezone.localdate()).isoformat())
             self.stdout.write(self._summary(totals))
             return
         result = start_sweep(today=today, chunk_size=chunk_size)
