@@ -181,3 +181,50 @@ def test_the_sweep_button_is_for_the_dpo_and_the_command_runs_it_too(client, wor
     assert "due: 2" in out.getvalue()
     assert DisposalBatch.objects.get().record_count == 2
     assert AuditEvent.objects.filter(action="retention.sweep_finished").exists()
+
+
+def test_every_retention_page_a_dpo_opens_renders(client, world):
+    organisation, system, category, rule = world
+    _records(organisation, system, category, rule, 2)
+    sweep.sweep_inline(today=datetime.date(2026, 11, 22))
+    batch = DisposalBatch.objects.get()
+    record = Record.objects.first()
+    hold = LegalHold.objects.create(organisation=organisation, record=record, reason="Case")
+    log_in(client, make_user(Role.DPO, organisation))
+    pages = [
+        reverse("admin:retention_retentionrule_changelist"),
+        reverse("admin:retention_retentionrule_add"),
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        reverse("admin:retention_record_changelist") + "?q=" + record.external_id,
+        reverse("admin:retention_record_change", args=[record.pk]),
+        reverse("admin:retention_record_import"),
+        reverse("admin:retention_legalhold_changelist"),
+        reverse("admin:retention_legalhold_add"),
+        reverse("admin:retention_legalhold_change", args=[hold.pk]),
+        reverse("admin:retention_legalhold_release", args=[hold.pk]),
+        reverse("admin:retention_disposalbatch_changelist"),
+        reverse("admin:retention_disposalbatch_extend", args=[batch.pk]),
+        reverse("admin:retention_disposalbatch_reject", args=[batch.pk]),
+        reverse("admin:retention_disposalbatch_history", args=[batch.pk]),
+    ]
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    assert "Release the hold" in client.get(pages[8]).content.decode()
+
+
+def test_extend_from_the_admin_needs_a_justification_and_a_future_date(client, world):
+    organisation, system, category, rule = world
+    _records(organisation, system, category, rule, 1)
+    sweep.sweep_inline(today=datetime.date(2026, 11, 22))
+    batch = DisposalBatch.objects.get()
+    log_in(client, make_user(Role.DPO, organisation))
+    url = reverse("admin:retention_disposalbatch_extend", args=[batch.pk])
+
+    assert client.post(url, {"until": "2000-01-01", "justification": ""}).status_code == 200
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.PENDING
+
+    later = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
+    assert client.post(url, {"until": later, "justification": "Tax audit"}).status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.extended_until.isoformat()) == (BatchStatus.EXTENDED, later)
