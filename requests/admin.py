@@ -29,7 +29,6 @@ from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationSco
 from . import deadlines, reports, services
 from .models import (
     CLOSED_STATUSES,
-    DeadlineEvent,
     IdentityMethod,
     RequestReport,
     RequestStatus,
@@ -178,21 +177,6 @@ class AssignForm(forms.Form):
 # --- Inlines ----------------------------------------------------------------------------------
 
 
-class DeadlineEventInline(admin.TabularInline):
-    model = DeadlineEvent
-    extra = 0
-    fields = ["kind", "at", "by", "reason", "months"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = _("Pauses and extensions")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class RequestTaskInline(admin.TabularInline):
     model = RequestTask
     extra = 0
@@ -237,7 +221,8 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
     date_hierarchy = None
     autocomplete_fields = ["organisation", "subject"]
     actions = ["assign_to_me", "assign_selected"]
-    inlines = [DeadlineEventInline, RequestTaskInline]
+    # Pauses and extensions are shown in the deadline panel above the form.
+    inlines = [RequestTaskInline]
     history_list_display = ["status", "identity_status", "due_on", "assignee"]
     fieldsets = [
         (None, {"fields": ["organisation", "reference", "kind", "channel", "received_at"]}),

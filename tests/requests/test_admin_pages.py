@@ -24,8 +24,6 @@ def intake_form(organisation, **fields):
         "received_at_1": "17:00:00",
         "requester_name": "Kamran Rüstəmov",
         "requester_fin": "5zk8r2t",
-        "deadline_events-TOTAL_FORMS": "0",
-        "deadline_events-INITIAL_FORMS": "0",
         "tasks-TOTAL_FORMS": "0",
         "tasks-INITIAL_FORMS": "0",
         **fields,
