@@ -19,6 +19,9 @@ from dpo_portal.register.models import (
     OrganisationQuerySet,
     Regime,
     System,
+    normalise_fin,
+    normalise_id_document,
+    normalise_phone,
 )
 
 from . import deadlines
@@ -321,6 +324,11 @@ class SubjectRequest(OrganisationOwned):
         return self.reference or _("New request")
 
     def save(self, *args, **kwargs):
+        # Kept in the register's spelling, so matching finds every way a person wrote them.
+        self.requester_fin = normalise_fin(self.requester_fin)
+        self.requester_id_document = normalise_id_document(self.requester_id_document)
+        self.requester_phone = normalise_phone(self.requester_phone)
+        self.requester_email = (self.requester_email or "").strip().lower()
         if self.due_on is None and self.organisation_id and self.received_at:
             # Events can only move it later; recompute_due_on() replays them.
             deadlines.recompute_due_on(self, save=False)

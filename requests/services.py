@@ -44,20 +44,12 @@ def _lock(request):
     )
 
 
-def _normalise_requester(request):
-    request.requester_fin = normalise_fin(request.requester_fin)
-    request.requester_id_document = normalise_id_document(request.requester_id_document)
-    request.requester_phone = normalise_phone(request.requester_phone)
-    request.requester_email = (request.requester_email or "").strip().lower()
-
-
 # --- Intake -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def register_request(request, *, actor):
     """Save a new request: its gap-free reference and its due date are set here."""
-    _normalise_requester(request)
     request.due_on = None
     request._history_user = actor
     request.save()

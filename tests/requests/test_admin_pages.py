@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from requests import services
 from requests.models import SubjectRequest
-from tests.factories import Role, make_organisation, make_user
+from tests.factories import Role, make_organisation, make_subject, make_user
 from tests.requests.helpers import make_request
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,20 @@ def test_dashboard_panel_counts_open_requests_by_urgency(client):
         in panel
     )
     assert "My queue: 1 open request" in panel
+
+
+def test_data_subject_page_lists_their_requests(client):
+    organisation = make_organisation()
+    dpo = make_user(Role.DPO, organisation)
+    subject = make_subject(organisation)
+    theirs = make_request(organisation, requester_fin=subject.fin, due_in_days=-1)
+    services.match_subject(theirs, subject, actor=dpo)
+    someone_elses = make_request(organisation)
+    client.force_login(dpo)
+    html = client.get(
+        reverse("admin:register_datasubject_change", args=[subject.pk])
+    ).content.decode()
+    section = html[html.index('class="subject-requests"') :]
+    assert theirs.reference in section
+    assert f"/subjectrequest/{someone_elses.pk}/" not in section
+    assert "flag-bad" in section  # overdue
