@@ -15,6 +15,7 @@ from dpo_portal.register.models import DataCategory, DataSubject, Organisation, 
 
 from .models import EndAction, LegalHold, PeriodUnit, Record, RetentionRule, Trigger
 from .rules import RuleBook, expiry
+from .snapshots import take_snapshots
 
 T, A, U = Trigger, EndAction, PeriodUnit
 AML_REFERENCE = (
@@ -336,3 +337,5 @@ def load(stdout, subjects_per_organisation):
         f"Retention: {RetentionRule.objects.filter(organisation__in=organisations).count()} "
         f"rules, {records} records, {holds} legal holds."
     )
+    # The report's trend starts with today's figures (then one more every evening, by beat).
+    take_snapshots(on=today)
