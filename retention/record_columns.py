@@ -21,7 +21,9 @@ def _describe(rule):
     return f"{rule.name}{scope}: {text}{reference}"
 
 
-@record_column("erasure", gettext_lazy("Time limits for erasure"), after="security_measures")
+@record_column(
+    "retention_limits", gettext_lazy("Time limits for erasure"), after="security_measures"
+)
 def erasure_limits(activity_ids):
     """Rules for the activity itself, for one of its categories, or the organisation's default.
     Two queries whatever the number of activities."""

@@ -66,9 +66,9 @@ def test_an_activity_without_any_rule_shows_the_gap_and_the_record_shows_the_lim
     assert gaps == {"covered": False, "bare": True}
 
     rows = {row["code"]: row for row in record_rows(organisation)}
-    assert "Tax Code art. 71.4" in rows["covered"]["erasure"]
-    assert "5 years" in rows["covered"]["erasure"]
-    assert rows["bare"]["erasure"] == ""
+    assert "Tax Code art. 71.4" in rows["covered"]["retention_limits"]
+    assert "5 years" in rows["covered"]["retention_limits"]
+    assert rows["bare"]["retention_limits"] == ""
 
 
 def test_changing_a_rule_in_the_admin_recomputes_the_records_in_a_background_job(client):
