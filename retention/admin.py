@@ -21,8 +21,8 @@ from .models import (
     DisposalBatch,
     LegalHold,
     Record,
+    RetentionReport,
     RetentionRule,
-    RetentionSnapshot,
 )
 
 SAMPLE_SIZE = 20
@@ -563,5 +563,5 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
         )
 
 
-# The retention report for managers (retention/reports.py) is the snapshots' admin page.
-admin.site.register(RetentionSnapshot, reports.RetentionReportAdmin)
+# The retention report for managers (retention/reports.py), entered from the admin index.
+admin.site.register(RetentionReport, reports.RetentionReportAdmin)

@@ -550,3 +550,13 @@ class RetentionSnapshot(OrganisationOwned):
             )
         ]
         indexes = [models.Index(fields=["organisation", "taken_on"], name="snapshot_org_day")]
+
+
+class RetentionReport(RetentionSnapshot):
+    """The retention report's entry in the admin index (a proxy: no table of its own); the page
+    is in retention/reports.py."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("retention report")
+        verbose_name_plural = _("retention report")

@@ -297,8 +297,8 @@ def may_view_report(user):
 
 
 class RetentionReportAdmin(admin.ModelAdmin):
-    """The snapshots' admin is the retention report: its list opens the report, which is how the
-    report appears in the admin index for every role that holds the report's permission."""
+    """Registered on the RetentionReport proxy: its entry in the admin index opens the report for
+    every role that holds the report's permission, and for no one else."""
 
     report_template = "retention/report.html"
 

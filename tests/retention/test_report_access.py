@@ -80,6 +80,7 @@ def test_the_report_is_linked_from_the_dashboard_with_overdue_records_by_system(
 
     page = dashboard.content.decode()
     assert reverse("admin:retention_report") in page
+    assert reverse("admin:retention_retentionreport_changelist") in page  # the app list's entry
     assert "Overdue records by system" in page
     # Core banking holds three due records (the oldest 40 days past its expiry), the CRM one.
     overdue = {row["system__name"]: row["count"] for row in _panel(dashboard)["overdue"]}

@@ -19,7 +19,7 @@
           data: dataset.data,
           borderColor: colours[index % colours.length],
           backgroundColor: colours[index % colours.length],
-          tension: 0.2,
+          tension: 0,
           pointRadius: data.labels.length > 60 ? 0 : 3
         };
       })
