@@ -300,42 +300,25 @@ class LegalHoldQuerySet(OrganisationQuerySet):
         )
 
 
+def hold_target(model, label):
+    return models.ForeignKey(
+        model,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+        verbose_name=label,
+    )
+
+
 class LegalHold(OrganisationOwned):
     """Keeps data from disposal and from erasure by request: litigation, an investigation, a
     regulator's order. Exactly one target: a subject, a system, a category or one record."""
 
-    subject = models.ForeignKey(
-        DataSubject,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="legal_holds",
-        verbose_name=_("subject"),
-    )
-    system = models.ForeignKey(
-        System,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="legal_holds",
-        verbose_name=_("system"),
-    )
-    category = models.ForeignKey(
-        DataCategory,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="legal_holds",
-        verbose_name=_("data category"),
-    )
-    record = models.ForeignKey(
-        Record,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="legal_holds",
-        verbose_name=_("record"),
-    )
+    subject = hold_target(DataSubject, _("subject"))
+    system = hold_target(System, _("system"))
+    category = hold_target(DataCategory, _("data category"))
+    record = hold_target(Record, _("record"))
     reason = models.TextField(_("reason"))
     reference = models.CharField(
         _("reference"), max_length=200, blank=True, help_text=_("Case, order or letter number.")
