@@ -145,32 +145,38 @@ class Event:
     months: int | None = None
 
 
-def initial_due(regime, received_on, cal):
+def initial_due(regime, received_on, cal, working_days=None):
     if regime == Regime.GDPR:
         return add_months(received_on, rules(regime)["months"])
     # add_working_days starts on the day after receipt and counts working days only, so the
     # first counted day is the next working day after receipt.
-    return cal.add_working_days(received_on, rules(regime)["working_days"])
+    return cal.add_working_days(received_on, working_days or rules(regime)["working_days"])
 
 
-def refusal_due(regime, received_on, cal):
-    """By when a reasoned refusal must go out (GDPR: within the same month)."""
+def refusal_due(regime, received_on, cal, events=()):
+    """By when a reasoned refusal must go out: Azerbaijan 5 working days, moved by the pauses
+    (a refusal needs no third party's data, so that extension does not count); GDPR within the
+    month of the answer."""
     if regime == Regime.GDPR:
-        return initial_due(regime, received_on, cal)
-    return cal.add_working_days(received_on, rules(regime)["refusal_working_days"])
+        return compute_due(regime, received_on, events, cal)[0]
+    pauses = [e for e in events if e.kind in ("pause", "resume")]
+    return compute_due(
+        regime, received_on, pauses, cal, working_days=rules(regime)["refusal_working_days"]
+    )[0]
 
 
-def compute_due(regime, received_on, events=(), cal=None):
+def compute_due(regime, received_on, events=(), cal=None, *, working_days=None):
     """The due date after replaying ``events`` (in date order) over the initial deadline.
 
     Returns (due_on, paused_since): paused_since is the date of a pause not yet resumed.
     Extensions beyond what the regime allows are ignored here; the services refuse them.
+    ``working_days`` replaces the regime's answer period (Azerbaijan), e.g. for a refusal.
     """
     cal = cal or calendar_for("AZ")
     if regime == Regime.GDPR:
         return _compute_gdpr(received_on, events)
     regime_rules = rules(regime)
-    due = initial_due(regime, received_on, cal)
+    due = initial_due(regime, received_on, cal, working_days)
     paused_since, third_party_added = None, False
     for event in sorted(events, key=lambda e: e.on):
         if event.kind == "pause" and paused_since is None:

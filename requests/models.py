@@ -365,8 +365,21 @@ class SubjectRequest(OrganisationOwned):
     @property
     def refusal_due_on(self):
         return deadlines.refusal_due(
-            self.organisation.regime, deadlines.local_date(self.received_at), self.calendar
+            self.organisation.regime,
+            deadlines.local_date(self.received_at),
+            self.calendar,
+            self.deadline_event_list(),
         )
+
+    @property
+    def answered_on_time(self):
+        """For a closed request: answered within its deadline (a refusal within its own)."""
+        if self.closed_at is None or self.due_on is None:
+            return None
+        closed_on = deadlines.local_date(self.closed_at)
+        if self.status == RequestStatus.REFUSED:
+            return closed_on <= self.refusal_due_on
+        return closed_on <= self.due_on
 
     def deadline_event_list(self):
         if not self.pk:

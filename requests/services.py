@@ -379,7 +379,7 @@ def close_request(request, *, status, reason, actor, at=None):
         actor=actor,
         target=request,
         status=status,
-        on_time=bool(request.due_on and deadlines.local_date(request.closed_at) <= request.due_on),
+        on_time=request.answered_on_time,
     )
     return request
 

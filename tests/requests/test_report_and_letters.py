@@ -147,3 +147,39 @@ def test_letters_exist_for_every_kind_in_both_languages(history):
     azerbaijani = ResponseLetter.objects.filter(language="az").first()
     assert "Hörmətlə" in azerbaijani.body
     assert timezone.localdate().strftime("%d.%m.%Y") in azerbaijani.body
+
+
+def test_a_refusal_after_five_working_days_is_late_though_the_answer_period_is_seven(client):
+    organisation = make_organisation()
+    dpo = make_user(Role.DPO, organisation)
+    # Received Monday 2 March 2026; 9 March is Women's Day carried over from the Sunday:
+    # 3 4 5 6 10 → refusal due 10 March, while the full answer is due 12 March.
+    request = make_request(organisation, received_at=datetime.datetime(2026, 3, 2, 10, tzinfo=BAKU))
+    assert request.refusal_due_on == datetime.date(2026, 3, 10)
+    services.close_request(
+        request,
+        status=RequestStatus.REFUSED,
+        reason="Manifestly unfounded",
+        actor=dpo,
+        at=datetime.datetime(2026, 3, 11, 12, tzinfo=BAKU),
+    )
+    request.refresh_from_db()
+    assert request.answered_on_time is False
+    client.force_login(make_user(Role.MANAGER, organisation))
+    assert "Answered on time: <strong>0.0%</strong>" in report(client).content.decode()
+
+
+def test_a_pause_moves_the_refusal_deadline_too(history):
+    organisation, dpo, _manager = history
+    request = make_request(organisation, received_at=datetime.datetime(2026, 3, 2, 10, tzinfo=BAKU))
+    services.request_identity_information(
+        request,
+        reason="Unreadable copy",
+        actor=dpo,
+        at=datetime.datetime(2026, 3, 3, 10, tzinfo=BAKU),
+    )
+    services.identity_information_received(
+        request, actor=dpo, at=datetime.datetime(2026, 3, 5, 10, tzinfo=BAKU)
+    )
+    # Waited 4 and 5 March: two working days later than 10 March.
+    assert request.refusal_due_on == datetime.date(2026, 3, 12)
