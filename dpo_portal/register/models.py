@@ -554,6 +554,10 @@ class RecipientTransfer(models.Model):
 
     def clean(self):
         super().clean()
+        if self.country == HOME_COUNTRY:
+            raise ValidationError(
+                {"country": _("A transfer abroad goes to a country other than Azerbaijan.")}
+            )
         if self.mechanism and self.mechanism != TransferMechanism.ADEQUACY and not self.evidence:
             raise ValidationError(
                 {"evidence": _("Say where this mechanism is documented.")}, code="no_evidence"

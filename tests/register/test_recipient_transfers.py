@@ -1,6 +1,7 @@
 """Transfers abroad: a recipient whose data leaves Azerbaijan without a mechanism is flagged."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from dpo_portal.register.models import Recipient, RecipientTransfer, TransferMechanism
 from tests.factories import make_organisation, make_recipient
@@ -55,3 +56,18 @@ def test_outside_azerbaijan_covers_recipients_based_or_receiving_abroad():
     )
     codes = set(Recipient.objects.filter(organisation=org).abroad().values_list("code", flat=True))
     assert codes == {"based-abroad", "cloud"}
+
+
+def test_a_transfer_goes_abroad_and_names_where_its_mechanism_is_documented():
+    recipient = make_recipient(make_organisation())
+    with pytest.raises(ValidationError) as home:
+        RecipientTransfer(recipient=recipient, country="AZ").full_clean()
+    assert "country" in home.value.message_dict
+    with pytest.raises(ValidationError) as undocumented:
+        RecipientTransfer(
+            recipient=recipient, country="DE", mechanism=TransferMechanism.CONTRACT_CLAUSES
+        ).full_clean()
+    assert "evidence" in undocumented.value.message_dict
+    RecipientTransfer(
+        recipient=recipient, country="DE", mechanism=TransferMechanism.ADEQUACY
+    ).full_clean()
