@@ -1,12 +1,11 @@
 from dpo_portal.register.models import Role
 
-ALL = "view add change delete"
-
 ROLE_GRANTS = {
-    # DPO staff triage and answer requests. The report permission is
-    # requests.report_subjectrequest (SubjectRequest's Meta.permissions).
+    # DPO staff triage and answer requests. A request is never deleted, even by them: a
+    # mistaken intake is closed as withdrawn, so the register of requests has no gaps. The
+    # report permission is requests.report_subjectrequest (SubjectRequest's Meta.permissions).
     Role.DPO: {
-        "requests.subjectrequest": f"{ALL} report",
+        "requests.subjectrequest": "view add change report",
         "requests.requesttask": "view add change",
         "requests.responseletter": "view add",
         "requests.deadlineevent": "view add",
