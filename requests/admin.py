@@ -439,6 +439,11 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             "urgency": obj.urgency_on(),
             "paused_since": obj.paused_since,
             "refusal_due_on": obj.refusal_due_on,
+            "days_off": obj.calendar.days_off_between(
+                deadlines.local_date(obj.received_at), obj.due_on
+            )
+            if obj.due_on
+            else [],
             "legal_reference": obj.legal_reference,
             "regime": obj.organisation.regime,
             "deadline_events": obj.deadline_events.select_related("by"),

@@ -27,7 +27,7 @@ from functools import cache
 
 import holidays
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dpo_portal.register.models import Regime
 
@@ -82,6 +82,31 @@ class WorkingCalendar:
 
     def holiday_name(self, day):
         return self._holidays.get(day)
+
+    def days_off_between(self, start, end):
+        """[(date, name)] of the holidays and swapped days off in (start, end], weekends left
+        out: what a DPO checks against the Cabinet's calendar. Names of bayram dates the
+        Cabinet has not confirmed yet say "estimated"."""
+        names = self._names_in(translation.get_language() or "az")
+        result, day = [], start
+        while day < end:
+            day += datetime.timedelta(days=1)
+            if day in self._extra_holidays:
+                result.append((day, ""))
+            elif day in self._holidays and not self.is_working_day(day):
+                result.append((day, names.get(day) or self._holidays.get(day)))
+        return result
+
+    def _names_in(self, language):
+        """The same calendar with its names in ``language`` (the package knows az and en_US)."""
+        code = "az" if language.startswith("az") else "en_US"
+        cache_ = self.__dict__.setdefault("_named", {})
+        if code not in cache_:
+            try:
+                cache_[code] = holidays.country_holidays(self.country, language=code)
+            except (NotImplementedError, ValueError):
+                cache_[code] = self._holidays
+        return cache_[code]
 
     def add_working_days(self, day, count):
         """The ``count``-th working day after ``day`` (``day`` itself is not counted)."""

@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from requests.deadlines import Event, add_months, calendar_for, compute_due, refusal_due
 
@@ -201,3 +202,16 @@ def test_calendar_overrides_correct_an_estimated_bayram_date():
     # 10 12 15 16 17 18 19
     assert due == D(2027, 3, 19)
     assert not calendar_for("AZ").is_working_day(D(2027, 3, 10))
+
+
+def test_the_days_off_counted_are_named_and_estimated_bayrams_say_so(az_calendar):
+    with translation.override("en"):
+        days_off = az_calendar.days_off_between(D(2027, 3, 5), D(2027, 3, 19))
+    assert days_off == [
+        (D(2027, 3, 8), "Women's Day"),
+        (D(2027, 3, 9), "Eid al-Fitr (estimated)"),
+        (D(2027, 3, 10), "Eid al-Fitr (estimated)"),
+    ]
+    with translation.override("az"):
+        names = [name for _day, name in az_calendar.days_off_between(D(2027, 3, 5), D(2027, 3, 19))]
+    assert names[1] == "Ramazan bayrami (təxmini)"
