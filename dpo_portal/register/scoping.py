@@ -7,6 +7,7 @@ row's own organisation.
 """
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
@@ -24,6 +25,30 @@ from .roles import member_organisation_ids, organisation_ids_for
 
 def _is_organisation_owned(model):
     return model is not None and issubclass(model, OrganisationOwned)
+
+
+def _organisations_to_link_from(request):
+    """For the organisation picker (autocomplete) of an organisation-owned model's form: the
+    organisations where the user may add or change that model. None for any other request.
+
+    A user who reads one organisation and edits another would otherwise be offered both, and
+    the form would then refuse the read-only one.
+    """
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name != "autocomplete":
+        return None
+    try:
+        source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+    except (KeyError, LookupError):
+        return None
+    if not _is_organisation_owned(source):
+        return None
+    opts = source._meta
+    return organisation_ids_for(
+        request.user, f"{opts.app_label}.{get_permission_codename('add', opts)}"
+    ) | organisation_ids_for(
+        request.user, f"{opts.app_label}.{get_permission_codename('change', opts)}"
+    )
 
 
 class OrganisationScopedForm(forms.ModelForm):
@@ -115,6 +140,10 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
         if request.user.is_superuser:
             return queryset
         visible = self.organisation_ids(request, "view") | self.organisation_ids(request, "change")
+        if self.model is Organisation:
+            writable = _organisations_to_link_from(request)
+            if writable is not None:
+                visible = visible & writable
         return queryset.filter(**{f"{self.organisation_path}__in": visible})
 
     # --- what they may do there --------------------------------------------------------------

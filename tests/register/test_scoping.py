@@ -360,3 +360,14 @@ def test_a_malformed_object_url_is_not_found(signed_in, view):
     response = signed_in(Role.DPO).get(f"/admin/register/datacategory/not-a-number/{view}/")
 
     assert response.status_code == 404
+
+
+def test_organisation_picker_offers_only_organisations_the_user_may_write_in(
+    dpo_here_auditor_there, home
+):
+    response = dpo_here_auditor_there.get(
+        "/admin/autocomplete/",
+        {"app_label": "register", "model_name": "datacategory", "field_name": "organisation"},
+    )
+
+    assert [item["text"] for item in response.json()["results"]] == ["Homemark Org"]
