@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dpo_portal.notifications.models import send_once
 
@@ -31,10 +31,11 @@ def send_system_registration_reminders(on=None):
         ).distinct()
         language = (organisation.language_list or ["az"])[0]
         with translation.override(language):
-            subject = _("%(organisation)s: %(count)d systems need state registration") % {
-                "organisation": organisation.name,
-                "count": len(systems),
-            }
+            subject = ngettext(
+                "%(organisation)s: %(count)d system needs state registration",
+                "%(organisation)s: %(count)d systems need state registration",
+                len(systems),
+            ) % {"organisation": organisation.name, "count": len(systems)}
             body = render_to_string(
                 "register/email/registration_reminder.txt",
                 {"organisation": organisation, "systems": systems},
