@@ -58,9 +58,11 @@ DISCLOSURES = [
 def _reviews(organisation, reviewer):
     """Two reviews behind every recipient reviewed: the last one and the one before it."""
     rows = []
-    recipients = Recipient.objects.filter(
-        organisation=organisation, last_reviewed_on__isnull=False
-    ).order_by("code")
+    recipients = (
+        Recipient.objects.filter(organisation=organisation, last_reviewed_on__isnull=False)
+        .with_transfer_gap()
+        .order_by("code")
+    )
     for recipient in recipients:
         interval = relativedelta(months=recipient.review_interval_months)
         earlier = recipient.last_reviewed_on - interval
@@ -77,7 +79,7 @@ def _reviews(organisation, reviewer):
                     contract_in_place=bool(recipient.contract_reference),
                     security_measures_checked=True,
                     sub_processors_known=random.random() < 0.7,
-                    transfer_mechanism_valid=not recipient.is_abroad or random.random() < 0.8,
+                    transfer_mechanism_valid=not recipient.lacks_transfer_mechanism,
                     next_review_due=next_due,
                 )
             )

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 
 from . import (
     recipient_pages,  # noqa: F401  (registers the dashboard panel and subject section)
@@ -31,7 +33,12 @@ from .models import (
 from .recipients import register_rows, register_xlsx, with_register_counts
 from .reviews import mark_reviewed, record_disclosure
 from .roles import organisation_ids_for
-from .scoping import OrganisationImportExportAdmin, OrganisationListFilter, OrganisationScopedAdmin
+from .scoping import (
+    OrganisationImportExportAdmin,
+    OrganisationListFilter,
+    OrganisationScopedAdmin,
+    OrganisationScopedForm,
+)
 
 # --- list filters (each served by an index on (organisation, field)) ---------------------------
 
@@ -90,6 +97,27 @@ class RecipientLocationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RecipientCountryFilter(admin.SimpleListFilter):
+    """The countries the user's recipients are in, not the whole world."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(((code, Country(code).name) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(country=self.value())
+        return queryset
+
+
 # --- the recipient's page ---------------------------------------------------------------------
 
 
@@ -97,6 +125,9 @@ class RecipientTransferInline(admin.TabularInline):
     model = RecipientTransfer
     extra = 0
     fields = ["country", "mechanism", "evidence", "note"]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+    }
 
 
 class RecipientReviewInline(admin.TabularInline):
@@ -180,7 +211,7 @@ class RecipientAdmin(OrganisationImportExportAdmin):
         RecipientLocationFilter,
         "category",
         "role",
-        "country",
+        RecipientCountryFilter,
     ]
     search_fields = ["name", "code", "contract_reference"]
     autocomplete_fields = ["organisation", "categories"]
@@ -198,7 +229,7 @@ class RecipientAdmin(OrganisationImportExportAdmin):
             _("Reviews"),
             {"fields": ["review_interval_months", "last_reviewed_on", "next_review_due"]},
         ),
-        (_("What it receives"), {"fields": ["categories"]}),
+        (_("Data categories it receives"), {"fields": ["categories"]}),
     ]
 
     def get_queryset(self, request):
@@ -402,8 +433,14 @@ class RecipientAdmin(OrganisationImportExportAdmin):
 # --- disclosure log ---------------------------------------------------------------------------
 
 
+class DisclosureForm(OrganisationScopedForm):
+    class Meta:
+        widgets = {"legal_basis": forms.Textarea(attrs={"rows": 2, "cols": 80})}
+
+
 @admin.register(Disclosure)
 class DisclosureAdmin(OrganisationScopedAdmin):
+    form = DisclosureForm
     list_display = ["disclosed_on", "recipient", "request_reference", "legal_basis", "organisation"]
     list_filter = [OrganisationListFilter, "recipient"]
     list_select_related = ("organisation", "recipient")

@@ -140,6 +140,12 @@ def test_outside_azerbaijan_and_no_contract_filters(client, org, officer):
     assert "no transfer mechanism" in abroad
     none = client.get(reverse(CHANGELIST), {"contract": "none"}).content.decode()
     assert "Frankfurt Cloud" in none and "Baku Storage" not in none
+    # The country filter offers the countries of the user's recipients, not the whole world.
+    make_recipient(make_organisation(), name="Paris Partner", country="FR")
+    listing = client.get(reverse(CHANGELIST)).content.decode()
+    assert "?country=DE" in listing and "?country=AZ" in listing
+    assert "?country=FR" not in listing and "?country=US" not in listing
+    assert "Frankfurt Cloud" in client.get(reverse(CHANGELIST), {"country": "DE"}).content.decode()
 
 
 def test_mark_reviewed_page_records_the_review_and_returns_to_the_recipient(client, org, officer):
