@@ -2,8 +2,8 @@
 status, some overdue, some due soon, a paused one, an extended one, letters for the answered ones.
 
 Requesters are demo data subjects, so the request page shows matching candidates; the newest
-requests are left unmatched for that reason. The fulfilment demo (a deletion held in part by the
-AML hold) is added by the fulfilment work.
+requests are left unmatched for that reason. The fulfilment demo (requests/demo_fulfilment.py:
+a deletion held in part by the AML hold) is loaded after them.
 """
 
 import datetime
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dpo_portal.register.models import DataSubject, Organisation
 
-from . import deadlines, services
+from . import deadlines, demo_fulfilment, services
 from .models import (
     IdentityMethod,
     RequestChannel,
@@ -124,6 +124,12 @@ def _request(organisation, kind, scenario, subject, assignee, now):
 
 
 def load(stdout, subjects_per_organisation):
+    _load_requests(stdout)
+    # The fulfilment demo: a deletion blocked in part by the AML hold (idempotent on its own).
+    demo_fulfilment.load_blocked_deletion(stdout)
+
+
+def _load_requests(stdout):
     organisations = list(Organisation.objects.filter(slug__in=ASSIGNEES).order_by("slug"))
     if not organisations:
         stdout.write("Requests: the register's demo organisations are missing, nothing added.")

@@ -37,3 +37,12 @@ def test_demo_requests_cover_every_kind_and_status_of_both_customers_once():
         assert requests.filter(extended=True).exists()
         assert requests.filter(subject__isnull=True).exists()  # left for matching
     assert ResponseLetter.objects.exists()
+
+
+def test_demo_includes_the_deletion_blocked_in_part_by_the_aml_hold():
+    random.seed(2)
+    register_demo.load(stdout=io.StringIO(), subjects_per_organisation=40)
+    demo.load(stdout=io.StringIO(), subjects_per_organisation=40)
+    demo.load(stdout=io.StringIO(), subjects_per_organisation=40)
+    blocked = SubjectRequest.objects.filter(tasks__status="kept", tasks__kept_reason="legal_hold")
+    assert blocked.distinct().count() == 1
