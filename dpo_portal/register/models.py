@@ -485,6 +485,16 @@ class Recipient(CodedEntry):
             models.Index(fields=["organisation", "category"]),
             models.Index(fields=["organisation", "country"]),
             models.Index(fields=["organisation", "role"], name="recipient_org_role"),
+            # The "never reviewed" and "no contract" filters.
+            models.Index(
+                fields=["organisation", "last_reviewed_on"], name="recipient_org_reviewed"
+            ),
+            models.Index(
+                fields=["organisation", "contract_reference"], name="recipient_org_contract_ref"
+            ),
+            models.Index(
+                fields=["organisation", "contract_signed_on"], name="recipient_org_contract_signed"
+            ),
         ]
 
     def clean(self):
@@ -607,6 +617,12 @@ class RecipientReview(models.Model):
         return all(getattr(self, name) for name in self.CHECKLIST)
 
 
+class DisclosureQuerySet(OrganisationQuerySet):
+    def about(self, subject):
+        """The disclosures that named this person (for their page and their access package)."""
+        return self.filter(organisation_id=subject.organisation_id, subjects=subject)
+
+
 class Disclosure(OrganisationOwned):
     """A one-off disclosure to a state or law-enforcement body, answering its request."""
 
@@ -635,6 +651,7 @@ class Disclosure(OrganisationOwned):
     note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords(m2m_fields=[subjects, categories])
+    objects = DisclosureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("disclosure")

@@ -70,7 +70,7 @@ def disclosures(request, subject):
     ):
         return None
     items = (
-        Disclosure.objects.filter(organisation_id=subject.organisation_id, subjects=subject)
+        Disclosure.objects.about(subject)
         .select_related("recipient")
         .prefetch_related("categories")
         .order_by("-disclosed_on", "-pk")
