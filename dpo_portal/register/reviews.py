@@ -28,7 +28,8 @@ def mark_reviewed(recipients, *, actor, reviewed_on=None, note="", **checklist):
     reviews = []
     # Lock the rows: two officers reviewing at once both get their review kept, in order.
     locked = (
-        Recipient.objects.select_for_update()
+        Recipient.objects.select_for_update(of=("self",))
+        .select_related("organisation")
         .filter(pk__in=[r.pk for r in recipients])
         .order_by("pk")
     )
