@@ -164,3 +164,22 @@ def test_completed_when_nothing_is_held(deletion_case):
 
     assert request.status == RequestStatus.COMPLETED
     assert not Record.objects.filter(subject_id=request.subject_id).undisposed().exists()
+
+
+def test_access_packages_built_for_the_person_are_dropped_on_deletion(deletion_case):
+    from dpo_portal.jobs.models import Job
+    from dpo_portal.jobs.tasks import run_job
+    from requests import access
+
+    dpo, _person, _other, _records, _others, request = deletion_case
+    job = access.start_access_package(request, actor=dpo, language="en")
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.result is not None
+
+    resolve_all_as_erased(request, dpo)
+    fulfilment.complete_request(request, actor=dpo)
+
+    job = Job.objects.get(pk=job.pk)
+    assert job.result is None
+    assert job.result_name == ""
