@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from dpo_portal.register.models import DataSubject, Membership
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
+from dpo_portal.reports import may_view_report
 
 from . import deadlines, reports, services
 from .models import (
@@ -329,7 +330,7 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             "my_queue_url": reverse("admin:requests_subjectrequest_changelist") + "?assignee=me",
             "overdue_url": reverse("admin:requests_subjectrequest_changelist") + "?urgency=overdue",
             "report_url": reverse("admin:requests_report")
-            if reports.may_view_report(request.user)
+            if may_view_report(request.user, reports.PERM)
             else None,
         }
         return super().changelist_view(request, extra_context)

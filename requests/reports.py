@@ -10,19 +10,13 @@ import statistics
 from dataclasses import dataclass, field
 
 import tablib
-from django import forms
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import HttpResponse
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.register.models import Organisation
-from dpo_portal.register.roles import organisation_ids_for
+from dpo_portal.reports import ReportAdmin
 
 from . import deadlines
 from .models import CLOSED_STATUSES, DeadlineEvent, RequestKind, RequestStatus, SubjectRequest
@@ -34,17 +28,6 @@ OUTCOMES = [OPEN, *[s.value for s in RequestStatus if s.value in CLOSED_STATUSES
 
 def outcome_label(outcome):
     return _("Open") if outcome == OPEN else RequestStatus(outcome).label
-
-
-def report_organisations(user):
-    organisations = Organisation.objects.order_by("name")
-    if user.is_superuser:
-        return organisations
-    return organisations.filter(pk__in=organisation_ids_for(user, PERM))
-
-
-def may_view_report(user):
-    return user.is_active and (user.is_superuser or bool(organisation_ids_for(user, PERM)))
 
 
 def month_start(day):
@@ -197,103 +180,28 @@ def report_datasets(report):
     return rows, summary
 
 
-def export_xlsx(report):
-    content = tablib.Databook(list(report_datasets(report))).export("xlsx")
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="request-report-{report.date_from}-{report.date_to}.xlsx"'
-    )
-    return response
+class RequestReportAdmin(ReportAdmin):
+    """The report's place in the admin index: its entry opens the report page."""
 
+    permission = PERM
+    title = _("Request report")
+    template = "requests/report.html"
+    url_name = "requests_report"
+    filename = "request-report"
+    formats = ("xlsx",)
+    period_labels = {"date_from": _("Received from"), "date_to": _("Received to")}
 
-class ReportFilterForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
-    )
-    date_from = forms.DateField(
-        label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Received to"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    def default_period(self, today):
+        return {"date_from": month_start(today.replace(year=today.year - 1)), "date_to": today}
 
-    def __init__(self, *args, organisations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
-        today = timezone.localdate()
-        self.defaults = {
-            "organisation": None,
-            "date_from": month_start(today.replace(year=today.year - 1)),
-            "date_to": today,
-        }
-        if not self.is_bound:
-            self.initial = dict(self.defaults)
+    def build(self, *, organisation_ids, date_from, date_to):
+        return build_report(organisation_ids=organisation_ids, date_from=date_from, date_to=date_to)
 
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            cleaned.get("date_from")
-            and cleaned.get("date_to")
-            and cleaned["date_from"] > cleaned["date_to"]
-        ):
-            raise forms.ValidationError(_("The period ends before it starts."))
-        return cleaned
+    def datasets(self, report, fmt):
+        return list(report_datasets(report))
 
-
-class RequestReportAdmin(admin.ModelAdmin):
-    """The report's place in the admin index: its list opens the report page."""
-
-    def has_module_permission(self, request):
-        return may_view_report(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return obj is None and may_view_report(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.report_view)
-        # Also under the changelist's name, which the admin index links to.
-        return [
-            path("", view, name="requests_report"),
-            path("", view, name="requests_requestreport_changelist"),
-        ]
-
-    def report_view(self, request):
-        if not may_view_report(request.user):
-            raise PermissionDenied
-        organisations = report_organisations(request.user)
-        form = ReportFilterForm(request.GET or None, organisations=organisations)
-        report = None
-        if not form.is_bound or form.is_valid():
-            params = form.cleaned_data if form.is_bound else form.defaults
-            chosen = params.get("organisation")
-            ids = [chosen.pk] if chosen else list(organisations.values_list("pk", flat=True))
-            report = build_report(
-                organisation_ids=ids, date_from=params["date_from"], date_to=params["date_to"]
-            )
-            if request.GET.get("format") == "xlsx":
-                return export_xlsx(report)
-        query = request.GET.copy()
-        query.pop("format", None)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Request report"),
-            "opts": self.opts,
-            "form": form,
-            "report": report,
-            "outcome_labels": report.outcome_labels if report else [],
+    def extra_context(self, report):
+        return {
             "chart": report.chart() if report else None,
-            "export_query": query.urlencode(),
-            "report_url": reverse("admin:requests_report"),
+            "outcome_labels": report.outcome_labels if report else [],
         }
-        return TemplateResponse(request, "requests/report.html", context)

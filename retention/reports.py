@@ -15,20 +15,19 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import tablib
-from django import forms
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Min, Q, Sum
-from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.dashboard import Panel
 from dpo_portal.register.models import DataCategory, Organisation, System
-from dpo_portal.register.roles import organisation_ids_for
+from dpo_portal.reports import (
+    ReportAdmin,
+    may_view_report,
+    report_organisations,
+    spreadsheet_cell,
+)
 
 from .models import DisposalBatch, Record, RecordStatus, RetentionSnapshot
 
@@ -176,60 +175,7 @@ def build_report(*, organisation_ids, date_from, date_to, today=None):
     return Report(date_from, date_to, rows, totals, trend)
 
 
-# --- filter -----------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%d")
-
-
-class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        queryset=Organisation.objects.none(),
-        required=False,
-        empty_label=_("All my organisations"),
-    )
-
-    def __init__(self, data=None, *, organisations, today=None):
-        today = today or timezone.localdate()
-        self.defaults = {
-            "date_from": today - datetime.timedelta(days=DEFAULT_PERIOD_DAYS),
-            "date_to": today,
-        }
-        super().__init__(data, initial=self.defaults)
-        self.fields["organisation"].queryset = organisations
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, default in self.defaults.items():
-            if name not in self.errors and not cleaned.get(name):
-                cleaned[name] = default
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            raise ValidationError(
-                _(
-                    "The period cannot start after it ends: choose a “from” date on or before "
-                    "the “to” date."
-                ),
-                code="period_reversed",
-            )
-        return cleaned
-
-
 # --- exports ----------------------------------------------------------------------------------
-
-
-def _cell(value):
-    # A register name starting with = + - @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
 
 
 def _headers(report):
@@ -249,112 +195,38 @@ def report_dataset(report):
     dataset = tablib.Dataset(headers=_headers(report), title=str(_("Retention report")))
     for row in report.rows:
         names = (row["organisation__name"], row["system__name"], row["category__name"])
-        dataset.append([_cell(value) for value in (*names, *(row[n] for n in FIGURES))])
+        dataset.append([spreadsheet_cell(v) for v in (*names, *(row[n] for n in FIGURES))])
     return dataset
 
 
 def trend_dataset(report):
     dataset = tablib.Dataset(
-        headers=[
-            str(_("Day")),
-            str(_("Records held")),
-            str(_("Due for disposal")),
-            str(_("On hold")),
-            str(_("Disposed that day")),
-        ],
+        headers=[str(_("Day")), *(str(label) for label in TREND.values())],
         title=str(_("Daily trend")),
     )
     for day in report.trend:
-        dataset.append([day["taken_on"], day["held"], day["due"], day["on_hold"], day["disposed"]])
+        dataset.append([day["taken_on"], *(day[name] for name in TREND)])
     return dataset
-
-
-def export_response(report, fmt):
-    filename = f"retention-report-{report.date_from}-{report.date_to}.{fmt}"
-    if fmt == "csv":
-        content = report_dataset(report).export("csv")
-        content_type = "text/csv; charset=utf-8"
-    else:
-        content = tablib.Databook([report_dataset(report), trend_dataset(report)]).export("xlsx")
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # --- the admin page ---------------------------------------------------------------------------
 
 
-def report_organisations(user):
-    organisations = Organisation.objects.order_by("name")
-    if user.is_superuser:
-        return organisations
-    return organisations.filter(pk__in=organisation_ids_for(user, PERM))
-
-
-def may_view_report(user):
-    return user.is_active and (user.is_superuser or bool(organisation_ids_for(user, PERM)))
-
-
-class RetentionReportAdmin(admin.ModelAdmin):
+class RetentionReportAdmin(ReportAdmin):
     """Registered on the RetentionReport proxy: its entry in the admin index opens the report for
     every role that holds the report's permission, and for no one else."""
 
-    report_template = "retention/report.html"
+    permission = PERM
+    title = _("Retention report")
+    template = "retention/report.html"
+    url_name = "retention_report"
+    filename = "retention-report"
 
-    def has_module_permission(self, request):
-        return may_view_report(request.user)
+    def build(self, *, organisation_ids, date_from, date_to):
+        return build_report(organisation_ids=organisation_ids, date_from=date_from, date_to=date_to)
 
-    def has_view_permission(self, request, obj=None):
-        return obj is None and may_view_report(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.report_view)
-        return [path("report/", view, name="retention_report"), *super().get_urls()]
-
-    def changelist_view(self, request, extra_context=None):
-        return redirect("admin:retention_report")
-
-    def report_view(self, request):
-        if not may_view_report(request.user):
-            raise PermissionDenied
-        organisations = report_organisations(request.user)
-        form = ReportFilterForm(request.GET or None, organisations=organisations)
-        report = None
-        if form.is_bound and not form.is_valid():
-            pass  # the page shows the errors, and no figures for a period that makes no sense
-        else:
-            params = form.cleaned_data if form.is_bound else form.defaults
-            chosen = params.get("organisation")
-            ids = [chosen.pk] if chosen else list(organisations.values_list("pk", flat=True))
-            report = build_report(
-                organisation_ids=ids, date_from=params["date_from"], date_to=params["date_to"]
-            )
-            fmt = request.GET.get("format")
-            if fmt in ("csv", "xlsx"):
-                return export_response(report, fmt)
-        query = request.GET.copy()
-        query.pop("format", None)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Retention report"),
-            "opts": self.opts,
-            "form": form,
-            "report": report,
-            "chart": report.chart() if report else None,
-            "export_query": query.urlencode(),
-            "report_url": reverse("admin:retention_report"),
-        }
-        return TemplateResponse(request, self.report_template, context)
+    def datasets(self, report, fmt):
+        return [report_dataset(report), trend_dataset(report)]
 
 
 # --- the dashboard panel ----------------------------------------------------------------------
@@ -365,10 +237,12 @@ PANEL_SYSTEMS = 8
 def retention_panel(request, organisations):
     """Overdue records by system and batches awaiting a decision, in two aggregate queries, for
     every role that reads the retention report (registered in retention/dashboard.py)."""
-    if not may_view_report(request.user):
+    if not may_view_report(request.user, PERM):
         return None
     ids = list(
-        organisations.filter(pk__in=report_organisations(request.user)).values_list("pk", flat=True)
+        organisations.filter(pk__in=report_organisations(request.user, PERM)).values_list(
+            "pk", flat=True
+        )
     )
     overdue = list(
         Record.objects.filter(organisation_id__in=ids, status=RecordStatus.DUE)
