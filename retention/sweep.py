@@ -35,7 +35,6 @@ from .models import (
     RecordStatus,
     RetentionRule,
     Trigger,
-    held_condition,
 )
 from .rules import AddPeriod
 
@@ -87,17 +86,22 @@ def start_withdrawn_consent_clocks(records):
     return started
 
 
-def not_held(on):
-    """The NOT EXISTS conditions, one per hold target, ANDed so the planner makes anti-joins."""
+def held_by(on):
+    """One EXISTS per hold target: an active hold on the record, its subject, system, category."""
     from .models import LegalHold
 
     active = LegalHold.objects.active(on=on)
     return [
-        ~Exists(active.filter(record_id=OuterRef("pk"))),
-        ~Exists(active.filter(subject_id=OuterRef("subject_id"))),
-        ~Exists(active.filter(system_id=OuterRef("system_id"))),
-        ~Exists(active.filter(category_id=OuterRef("category_id"))),
+        Exists(active.filter(record_id=OuterRef("pk"))),
+        Exists(active.filter(subject_id=OuterRef("subject_id"))),
+        Exists(active.filter(system_id=OuterRef("system_id"))),
+        Exists(active.filter(category_id=OuterRef("category_id"))),
     ]
+
+
+def not_held(on):
+    """The NOT EXISTS conditions, one per hold target, ANDed so the planner makes anti-joins."""
+    return [~condition for condition in held_by(on)]
 
 
 KEY = ("organisation_id", "system_id", "category_id", "rule_id")
@@ -107,13 +111,16 @@ def flag_holds(records, today):
     """Expired records a hold covers go on hold; on-hold ones no hold covers go back to active
     (the step below then finds them due)."""
     now = timezone.now()
+    expired = records.filter(status=RecordStatus.ACTIVE, expires_on__lte=today, rule__isnull=False)
     with transaction.atomic():
-        on_hold = records.filter(
-            held_condition(today),
-            status=RecordStatus.ACTIVE,
-            expires_on__lte=today,
-            rule__isnull=False,
-        ).update(status=RecordStatus.ON_HOLD, updated_at=now)
+        # One UPDATE per hold target, each a semi-join. A single UPDATE with the four EXISTS
+        # ORed (held_condition) is planned as hashed subplans with a cost estimate ~30x too high
+        # (500,000 for a 50,000-row chunk), which makes PostgreSQL JIT-compile it: 0.5-0.9 s
+        # per chunk spent compiling a query that runs in 10 ms.
+        on_hold = sum(
+            expired.filter(held).update(status=RecordStatus.ON_HOLD, updated_at=now)
+            for held in held_by(today)
+        )
         released = records.filter(*not_held(today), status=RecordStatus.ON_HOLD).update(
             status=RecordStatus.ACTIVE, updated_at=now
         )
