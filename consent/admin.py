@@ -96,15 +96,8 @@ def gap_flags(gaps):
     )
 
 
-class ProcessingActivityForm(OrganisationScopedForm):
-    class Meta:
-        model = ProcessingActivity
-        fields = "__all__"
-
-
 @admin.register(ProcessingActivity)
 class ProcessingActivityAdmin(OrganisationScopedAdmin):
-    form = ProcessingActivityForm
     change_list_template = "consent/admin/processingactivity_change_list.html"
     list_display = ["name", "code", "basis", "dpia_needed", "gap_column", "organisation"]
     list_filter = ["organisation", GapFilter, BasisKindFilter, "dpia_needed"]
