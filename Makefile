@@ -114,6 +114,8 @@ test: export SECRET_KEY := test-secret
 test: install postgres-deps
 	$(MAKE) --no-print-directory compilemessages
 	tests/services.sh $(VENV)/bin/pytest $(PYTEST_ARGS)
+bench: install postgres-deps
+	tests/services.sh bench/run.sh
 
 # --- code quality ------------------------------------------------------------------------------
 

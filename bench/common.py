@@ -1,0 +1,80 @@
+"""Shared by the benchmark scripts: Django set-up from a plain `python bench/x.py`, and the few
+figures every script prints the same way."""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_SLUG = "bench"
+
+
+def setup_django():
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpo_portal.settings")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("bench: DATABASE_URL must point at PostgreSQL (run it through tests/services.sh)")
+    import django
+
+    django.setup()
+
+
+def bench_organisation():
+    from dpo_portal.register.models import Organisation
+
+    return Organisation.objects.get(slug=BENCH_SLUG)
+
+
+def fetch(sql, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def scalar(sql, params=None):
+    return fetch(sql, params)[0][0]
+
+
+def execute(sql, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def vacuum_analyze(table="retention_record"):
+    """Same starting point for every timed step: no dead tuples left by the previous one, fresh
+    statistics, dirty pages written out."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {table}")
+        cursor.execute("CHECKPOINT")
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def median_ms(samples):
+    return round(statistics.median(samples) * 1000, 1)
+
+
+def report(title, rows):
+    """Print one block of `name: value` lines, aligned, under a title."""
+    print(f"\n== {title}")
+    width = max(len(name) for name, _value in rows)
+    for name, value in rows:
+        print(f"  {name.ljust(width)}  {value}")
+    sys.stdout.flush()
