@@ -71,11 +71,24 @@ class CodedEntryAdmin(OrganisationImportExportAdmin):
     autocomplete_fields = ["organisation"]
 
 
+class CategoryUsageFilter(admin.SimpleListFilter):
+    title = _("usage")
+    parameter_name = "usage"
+
+    def lookups(self, request, model_admin):
+        return [("unused", _("Used nowhere in the register"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unused":
+            return queryset.unused()
+        return queryset
+
+
 @admin.register(DataCategory)
 class DataCategoryAdmin(CodedEntryAdmin):
     resource_classes = [resources.DataCategoryResource]
     list_display = ["name", "code", "parent", "sensitivity", "organisation"]
-    list_filter = ["organisation", "sensitivity"]
+    list_filter = ["organisation", "sensitivity", CategoryUsageFilter]
     list_select_related = ("organisation", "parent")
     autocomplete_fields = ["organisation", "parent"]
 

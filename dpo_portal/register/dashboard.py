@@ -19,11 +19,7 @@ def register_completeness(request, organisations):
     recipients_without_contract = (
         Recipient.objects.filter(organisation_id__in=ids).without_contract().count()
     )
-    unused_categories = (
-        DataCategory.objects.filter(organisation_id__in=ids)
-        .filter(systems__isnull=True, recipients__isnull=True, children__isnull=True)
-        .count()
-    )
+    unused_categories = DataCategory.objects.filter(organisation_id__in=ids).unused().count()
     rows = [
         (_("Systems without an owner"), systems["without_owner"], "register/system/?gap=owner"),
         (
@@ -36,7 +32,11 @@ def register_completeness(request, organisations):
             recipients_without_contract,
             "register/recipient/?contract=none",
         ),
-        (_("Data categories used nowhere"), unused_categories, "register/datacategory/"),
+        (
+            _("Data categories used nowhere"),
+            unused_categories,
+            "register/datacategory/?usage=unused",
+        ),
     ]
     return Panel(
         title=_("Register completeness"),

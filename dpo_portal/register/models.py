@@ -122,6 +122,7 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        indexes = [models.Index(fields=["regime"])]
 
     def __str__(self):
         return self.name
@@ -159,6 +160,7 @@ class Membership(models.Model):
                 fields=["user", "organisation"], name="one_membership_per_user_and_organisation"
             )
         ]
+        indexes = [models.Index(fields=["organisation", "role"])]
 
     def __str__(self):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
@@ -245,6 +247,13 @@ class Sensitivity(models.TextChoices):
     BIOMETRIC = "biometric", _("Biometric")
 
 
+class DataCategoryQuerySet(OrganisationQuerySet):
+    def unused(self):
+        """Categories the register never uses: held in no system, received by no recipient,
+        and with no sub-categories (the register-completeness panel and list filter)."""
+        return self.filter(systems__isnull=True, recipients__isnull=True, children__isnull=True)
+
+
 class DataCategory(CodedEntry):
     parent = models.ForeignKey(
         "self",
@@ -260,11 +269,13 @@ class DataCategory(CodedEntry):
     examples = models.TextField(_("examples"), blank=True)
 
     history = HistoricalRecords()
+    objects = DataCategoryQuerySet.as_manager()
 
     class Meta(CodedEntry.Meta):
         verbose_name = _("data category")
         verbose_name_plural = _("data categories")
         constraints = [unique_code_per_organisation("datacategory")]
+        indexes = [models.Index(fields=["organisation", "sensitivity"])]
 
     def clean(self):
         super().clean()
@@ -311,6 +322,7 @@ class Source(CodedEntry):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [unique_code_per_organisation("source")]
+        indexes = [models.Index(fields=["organisation", "kind"])]
 
 
 # Azerbaijan: an information system holding data on this many subjects or more must be entered
@@ -349,7 +361,10 @@ class System(CodedEntry):
         verbose_name = _("system")
         verbose_name_plural = _("systems")
         constraints = [unique_code_per_organisation("system")]
-        indexes = [models.Index(fields=["organisation", "registration_number"])]
+        indexes = [
+            models.Index(fields=["organisation", "registration_number"]),
+            models.Index(fields=["organisation", "hosting_country"]),
+        ]
 
     def clean(self):
         super().clean()
