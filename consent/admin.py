@@ -111,7 +111,7 @@ class ProcessingActivityAdmin(OrganisationScopedAdmin):
         "systems",
         "recipients",
     ]
-    readonly_fields = ["gap_list"]
+    readonly_fields = ["gap_list", "transfers_abroad"]
     fieldsets = [
         (_("Gaps"), {"fields": ["gap_list"]}),
         (None, {"fields": ["organisation", "code", "name", "purpose", "description", "owner"]}),
@@ -120,7 +120,10 @@ class ProcessingActivityAdmin(OrganisationScopedAdmin):
             _("Whose data, which data, from where"),
             {"fields": ["subject_types", "categories", "sources"]},
         ),
-        (_("Where it is held and who receives it"), {"fields": ["systems", "recipients"]}),
+        (
+            _("Where it is held and who receives it"),
+            {"fields": ["systems", "recipients", "transfers_abroad"]},
+        ),
         (_("Security and impact assessment"), {"fields": ["security_measures", "dpia_needed"]}),
     ]
 
@@ -146,6 +149,14 @@ class ProcessingActivityAdmin(OrganisationScopedAdmin):
         if obj is None or obj.pk is None:
             return "—"
         return gap_flags(gaps_of(obj))
+
+    @admin.display(description=_("transfers abroad"))
+    def transfers_abroad(self, obj):
+        # Kept on the recipients in the register; shown here as the record of processing has it.
+        if obj is None or obj.pk is None:
+            return "—"
+        recipients = obj.recipients.prefetch_related("transfers").order_by("name")
+        return reports.transfer_lines(recipients) or _("None")
 
     # --- the record of processing, exported -----------------------------------------------
 

@@ -109,7 +109,7 @@ def _date(value):
     return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
-def _transfers(recipients):
+def transfer_lines(recipients):
     lines = []
     for recipient in recipients:
         transfers = list(recipient.transfers.all())
@@ -162,7 +162,7 @@ def record_rows(organisation):
                 "recipients": "; ".join(
                     f"{r.name} ({r.get_category_display()}, {r.country.name})" for r in recipients
                 ),
-                "transfers": _transfers(recipients),
+                "transfers": transfer_lines(recipients),
                 "systems": _names(systems),
                 "system_registrations": _registrations(systems),
                 "security_measures": activity.security_measures,

@@ -243,3 +243,22 @@ def test_columns_registered_by_other_apps_appear_in_the_record(
     loans = next(row for row in rows if row[0] == "loans")
     assert loans[position] == "5 years after the relationship ends"
     assert "5 years after the relationship ends" in page
+
+
+def test_activity_page_shows_the_transfers_abroad_of_its_recipients(client, org, officer):
+    backup = make_recipient(org, "cloud-backup", name="Cloud backup", country="DE")
+    analytics = make_recipient(org, "analytics", name="Analytics", country="US")
+    RecipientTransfer.objects.create(
+        recipient=backup, country="DE", mechanism=TransferMechanism.ADEQUACY
+    )
+    activity = make_activity(org, "backups")
+    activity.recipients.add(backup, analytics, make_recipient(org, "local-ict"))
+    log_in(client, officer)
+
+    page = client.get(
+        consent_url("processingactivity", "change", activity.pk), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert "Cloud backup → Germany: Adequate protection in the destination country" in page
+    assert "Analytics → United States of America: no mechanism" in page
+    assert "Recipient abroad without a transfer mechanism" in page
