@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from dpo_portal.register.models import Organisation
+from dpo_portal.register.models import DataSubject, Organisation, normalise_fin
 from dpo_portal.register.scoping import (
     OrganisationImportExportAdmin,
     OrganisationScopedAdmin,
@@ -347,7 +348,7 @@ class ConsentAdmin(OrganisationImportExportAdmin):
     ]
     list_filter = ["organisation", ConsentStatusFilter, "channel", "activity"]
     list_select_related = ("organisation", "subject", "activity", "notice")
-    search_fields = ["=subject__external_ref", "=subject__fin", "=evidence_reference"]
+    search_fields = ["=subject__external_ref", "=subject__fin"]
     autocomplete_fields = ["organisation", "subject", "activity", "notice"]
     actions = ["withdraw_selected"]
     history_list_display = ["withdrawn_at", "withdrawal_channel"]
@@ -363,6 +364,14 @@ class ConsentAdmin(OrganisationImportExportAdmin):
         if obj is not None:
             readonly += ["organisation", "subject", "activity", "given_at"]
         return readonly
+
+    def get_search_results(self, request, queryset, search_term):
+        # Exact matches, each served by an index; a FIN is found however it was typed.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        people = DataSubject.objects.filter(Q(external_ref=term) | Q(fin=normalise_fin(term)))
+        return queryset.filter(subject__in=people.values("pk")), False
 
     @admin.display(description=_("status"), ordering="withdrawn_at")
     def status(self, obj):

@@ -212,3 +212,14 @@ def test_scrubbing_consent_evidence_removes_it_from_rows_and_history(org, dpo):
     assert not consent.is_active  # the facts of the consent stay
     event = AuditEvent.objects.get(action="consent.evidence_scrubbed")
     assert "SCAN" not in str(event.details)
+
+
+def test_consents_are_found_by_the_persons_fin_however_it_is_typed(client, org, dpo):
+    subject = make_subject(org, fin="5ZK8R2T")
+    make_consent(subject, make_activity(org, name="Direct marketing"))
+    make_consent(make_subject(org), make_activity(org, name="Market research"))
+    log_in(client, dpo)
+
+    found = client.get(consent_url("consent", "changelist") + "?q=5zk8r2t ")
+
+    assert [c.subject_id for c in found.context["cl"].result_list] == [subject.pk]
