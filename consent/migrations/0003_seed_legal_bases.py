@@ -9,7 +9,8 @@ text of an existing row is left as the DPO edited it.
 
 from django.db import migrations
 
-AZ_LAW = "Qanun № 998-IIIQ «Fərdi məlumatlar haqqında»"
+# The Law "On Personal Data" No. 998-IIIQ of 11 May 2010, and the clause of seed 000 (IT0101).
+AZ_LAW = "Qanun № 998-IIIQ"
 
 BASES = [
     # regime, kind, name, article, description
@@ -17,35 +18,35 @@ BASES = [
         "az",
         "consent",
         "Subyektin razılığı",
-        f"{AZ_LAW}: subyektin razılığı (IT0101, 6.1 a)",
+        f"{AZ_LAW}; IT0101, 6.1 a)",
         "Processing with the data subject's written or electronic consent (enhanced e-signature).",
     ),
     (
         "az",
         "public_data",
         "Açıq kateqoriyalı fərdi məlumatlar",
-        f"{AZ_LAW}: açıq kateqoriyalı məlumatlar (IT0101, 6.1 a)",
+        f"{AZ_LAW}; IT0101, 6.1 a)",
         "The data is public: made public by the subject or held in a public information system.",
     ),
     (
         "az",
         "contract",
         "Subyektlə bağlanmış müqavilənin icrası",
-        f"{AZ_LAW}: müqavilə öhdəlikləri (IT0101, 6.1 b)",
+        f"{AZ_LAW}; IT0101, 6.1 b)",
         "Needed to perform the contract concluded with the data subject.",
     ),
     (
         "az",
         "legal_obligation",
         "Emalın məqsədini və üsullarını müəyyən edən qanun",
-        f"{AZ_LAW}: qanunla müəyyən edilmiş məqsəd (IT0101, 6.1 c)",
+        f"{AZ_LAW}; IT0101, 6.1 c)",
         "A law sets the purposes and methods of the processing (AML/CFT, tax, state bodies).",
     ),
     (
         "az",
         "legitimate_interests",
         "Mülkiyyətçinin və ya üçüncü tərəfin qanuni maraqları",
-        f"{AZ_LAW}: qanuni maraqlar (IT0101, 6.1 d)",
+        f"{AZ_LAW}; IT0101, 6.1 d)",
         "Needed for the legitimate interests of the controller or a third party; needs a written "
         "balancing assessment.",
     ),
