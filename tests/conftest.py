@@ -66,6 +66,10 @@ def _test_web_settings(django_test_environment):
     * The manifest static storage needs `collectstatic`, and the live server serves static files
       from the apps (finders), never hashed names from STATIC_ROOT: use the plain storage, as
       Django's documentation recommends for tests. WhiteNoise looks files up on demand.
+    * Tests read messages in English, while the portal's default language is Azerbaijani: a test
+      about Azerbaijani pages switches language itself (tests/test_translations.py and the
+      language-switch tests).
+    * Tests create many users; the production password hasher is slow on purpose.
     """
     from django.conf import settings
     from django.test.utils import override_settings
@@ -75,6 +79,8 @@ def _test_web_settings(django_test_environment):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     with override_settings(
+        LANGUAGE_CODE="en",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         SECURE_SSL_REDIRECT=False,
         STORAGES=storages,
         WHITENOISE_AUTOREFRESH=True,
