@@ -167,10 +167,14 @@ def ensure_batches(records, today):
 def assign_batches(records, today):
     """Mark due and batch in the same UPDATE, so each record is written once: the batch is the
     pending one of the record's key, found by a correlated subquery on its unique index."""
+    # No ORDER BY (the model's default one would add a sort per record): the unique
+    # constraint leaves at most one pending batch per key.
     batch_of = Subquery(
         DisposalBatch.objects.filter(
             **{field: OuterRef(field) for field in KEY}, status=BatchStatus.PENDING
-        ).values("pk")[:1]
+        )
+        .order_by()
+        .values("pk")[:1]
     )
     now = timezone.now()
     with transaction.atomic():
