@@ -12,7 +12,7 @@ written so that running it again changes nothing it already did:
 4. active records past expiry that no hold covers become "due" and join their key's pending
    batch in the same UPDATE (NOT EXISTS over the holds; the batch by a correlated subquery), so
    each record is written once; due records left without a batch are given theirs;
-5. the batches of the chunk's due records are recounted (a count, not an increment).
+5. after the last chunk, the open batches are recounted once (a count, not an increment).
 
 Each step commits on its own and only touches rows still in the state it looks for. A chunk
 whose worker dies half-way is redelivered (acks_late) or retried and simply carries on: nothing
@@ -215,7 +215,6 @@ def sweep_chunk(first_pk, last_pk, *, today=None, organisation_ids=None):
     counts = flag_holds(records, today)
     ensure_batches(records, today)
     due, late = assign_batches(records, today)
-    refresh_batch_counts(records)
     counts.update(clocks_started=clocks, due=due, batched=due + late)
     return counts
 
@@ -227,17 +226,30 @@ def sweep_inline(*, today=None, organisation_ids=None, chunk_size=DEFAULT_CHUNK_
         counts = sweep_chunk(first_pk, last_pk, today=today, organisation_ids=organisation_ids)
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
+    refresh_all_batch_counts(organisation_ids)
     return totals
 
 
+def refresh_all_batch_counts(organisation_ids=None):
+    """Once, after the last chunk. Recounting in every chunk counted each batch's records again
+    and again as it grew: quadratic (at 2M records 11 s of a 64 s sweep, 0.6 s in the last
+    chunk alone)."""
+    records = Record.objects.all()
+    if organisation_ids is not None:
+        records = records.filter(organisation_id__in=organisation_ids)
+    return refresh_batch_counts(records)
+
+
 def record_sweep(results, *, today, organisation_ids=None, actor_id=None):
-    """After the last chunk: one AuditEvent per organisation with the totals it now stands at."""
+    """After the last chunk: the batches recounted, and one AuditEvent per organisation with the
+    totals it now stands at."""
     from django.contrib.auth import get_user_model
     from django.db.models import Count, Q
 
     from dpo_portal.audit.models import AuditEvent
     from dpo_portal.register.models import Organisation
 
+    refresh_all_batch_counts(organisation_ids)
     totals = {}
     for counts in results or []:
         for key, value in (counts or {}).items():

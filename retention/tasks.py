@@ -21,8 +21,9 @@ def sweep_chunk(self, first_pk, last_pk, today, organisation_ids=None):
     )
 
 
-@shared_task
+@shared_task(autoretry_for=(Exception,), retry_backoff=2, retry_backoff_max=60, max_retries=5)
 def finish_sweep(results, today, organisation_ids=None, actor_id=None):
+    """Recounts the batches first (a count: a retry is harmless), then audits."""
     return sweep.record_sweep(
         results, today=today, organisation_ids=organisation_ids, actor_id=actor_id
     )
