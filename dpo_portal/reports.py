@@ -2,7 +2,7 @@
 user's role holds the report's permission, with spreadsheet exports.
 
 A report is a ReportAdmin registered on a proxy model (its entry in the admin index); it names
-its permission, template and URL, and implements build() and datasets():
+its permission, template and URL, and defines two methods, build() and datasets():
 
     class RequestReportAdmin(ReportAdmin):
         permission = "requests.report_subjectrequest"
@@ -117,15 +117,11 @@ class ReportAdmin(admin.ModelAdmin):
     period_labels = None  # {"date_from": _("Received from"), …} to rename the period fields
 
     # --- what a subclass provides -------------------------------------------------------------
+    # Every report defines build(*, organisation_ids, date_from, date_to) -> report and
+    # datasets(report, fmt) -> [tablib.Dataset, …]; these two have defaults:
 
     def default_period(self, today):
         return {"date_from": today - datetime.timedelta(days=30), "date_to": today}
-
-    def build(self, *, organisation_ids, date_from, date_to):
-        raise NotImplementedError
-
-    def datasets(self, report, fmt):
-        raise NotImplementedError
 
     def extra_context(self, report):
         return {"chart": report.chart() if report else None}
