@@ -185,13 +185,10 @@ class DataSubjectAdmin(OrganisationImportExportAdmin):
 
     change_form_template = "admin/register/datasubject/change_form.html"
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        subject = self.get_object(request, object_id)
-        extra_context = {
-            "subject_sections": sections_for(request, subject) if subject else [],
-            **(extra_context or {}),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The subject the change view already loaded: no second query for it.
+        context["subject_sections"] = sections_for(request, obj) if obj else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_search_results(self, request, queryset, search_term):
         # Phone numbers are stored as +994…; let staff type them as they are written.

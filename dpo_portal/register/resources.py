@@ -86,20 +86,8 @@ class DataSubjectResource(OrganisationResource):
     class Meta(OrganisationResource.Meta):
         model = DataSubject
         import_id_fields = ("organisation", "external_ref")
-        fields = (
-            "organisation",
-            "external_ref",
-            "first_name",
-            "last_name",
-            "patronymic",
-            "birth_date",
-            "fin",
-            "id_document_number",
-            "phone",
-            "email",
-            "address",
-            "subject_type",
-        )
+        # Every personal field travels; one list (the model's) says which they are.
+        fields = ("organisation", *DataSubject.PERSONAL_FIELDS, "subject_type")
 
     def get_queryset(self):
         # An erased person is never matched, updated or exported by reference.
