@@ -2,13 +2,9 @@
 
 from django.urls import reverse
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 
 def log_in(client, user):
-    # The axes backend comes first in AUTHENTICATION_BACKENDS but cannot load a user from a
-    # session: name the model backend explicitly.
-    client.force_login(user, backend=MODEL_BACKEND)
+    client.force_login(user)
     return client
 
 

@@ -71,7 +71,7 @@ def test_an_erased_person_cannot_be_added_again(allall, dpo, subject):
 
 def test_an_import_that_brings_an_erased_fin_back_is_refused(client, allall, dpo, subject):
     erase_subject(subject, actor=dpo, reason="request")
-    client.force_login(dpo, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(dpo)
 
     preview = upload(
         client,

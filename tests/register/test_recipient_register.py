@@ -19,7 +19,7 @@ CHANGELIST = "admin:register_recipient_changelist"
 
 
 def signed_in(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user)
     # Pages in English: the assertions read English labels, whatever the catalogues hold.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client

@@ -24,8 +24,6 @@ from tests.requests.fulfilment_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 
 @pytest.fixture
 def case(client):
@@ -37,7 +35,7 @@ def case(client):
         make_record(person, system, category, external_id=f"{system.code}-1")
     place_hold(organisation=organisation, actor=dpo, reason="AML/CFT", system=aml)
     request = make_request(person, actor=dpo)
-    client.force_login(dpo, backend=MODEL_BACKEND)
+    client.force_login(dpo)
     return organisation, dpo, person, request
 
 
@@ -128,6 +126,6 @@ def test_access_package_is_downloadable_by_the_dpo_and_not_by_a_manager(client, 
 
     manager = make_user(Role.MANAGER, organisation)
     client.logout()
-    client.force_login(manager, backend=MODEL_BACKEND)
+    client.force_login(manager)
     assert client.get(reverse("admin:jobs_job_result", args=[job.pk])).status_code == 404
     assert client.get(download).status_code in (302, 403, 404)
