@@ -20,7 +20,9 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt
 
-APT_PACKAGES := redis-server chromium gettext
+# libpango and the DejaVu fonts: WeasyPrint (PDF letters and certificates); poppler-utils: the
+# tests read the PDFs back (pdftotext).
+APT_PACKAGES := redis-server chromium gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 # `check --deploy` fails on warnings too, not only on errors.
