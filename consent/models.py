@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dpo_portal.legal.models import LegalReference
 from dpo_portal.register.models import (
     CodedEntry,
     DataCategory,
@@ -44,6 +45,15 @@ class LegalBasis(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=BasisKind.choices)
     name = models.CharField(_("name"), max_length=200)
     article = models.CharField(_("article"), max_length=200)
+    reference = models.ForeignKey(
+        LegalReference,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("legal reference cited"),
+        help_text=_("The provision as the portal's list of references holds it, checked or not."),
+    )
     description = models.TextField(_("description"), blank=True)
 
     history = HistoricalRecords()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "django_countries",
     # Our apps, in dependency order: an app may import only from those above it.
+    "dpo_portal.legal",
     "dpo_portal.register",
     "dpo_portal.audit",
     "dpo_portal.jobs",
@@ -192,6 +193,12 @@ CELERY_BEAT_SCHEDULE = {
     "system-registration-reminders": {
         "task": "dpo_portal.register.tasks.send_system_registration_reminders",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
+    # Labour Code art. 105.4: the Cabinet fixes the next year's bayram dates by the end of
+    # December; until the DPO records that decision, the bayram dates are estimates.
+    "calendar-decision-reminders": {
+        "task": "dpo_portal.register.tasks.send_calendar_decision_reminders",
+        "schedule": crontab(hour=8, minute=45, day_of_week="mon", month_of_year=12),
     },
     "recipient-register-digest": {
         "task": "dpo_portal.register.tasks.send_recipient_digests",

@@ -445,6 +445,12 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             )
             if obj.due_on
             else [],
+            "estimated_days_off": obj.calendar.estimated_days_between(
+                deadlines.local_date(obj.received_at), obj.due_on
+            )
+            if obj.due_on
+            else [],
+            "regime_version": obj.regime_version,
             "legal_reference": obj.legal_reference,
             "regime": obj.organisation.regime,
             "deadline_events": obj.deadline_events.select_related("by"),

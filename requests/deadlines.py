@@ -1,152 +1,71 @@
-"""When a subject request must be answered.
+"""When a subject request must be answered: the calculator over a regime version's figures.
 
-Azerbaijan (Law on Personal Data): 7 working days counted from the next working day after
-receipt; 7 more working days where a third party must supply data; a reasoned refusal within 5
-working days. Working days follow the Azerbaijani production calendar as the `holidays` package
-models it: public holidays, holidays falling on a weekend carried to the next working day (its
-"observed" days, Labour Code art. 105.5), Ramazan and Qurban bayrams that coincide with another
-holiday moved on (art. 105.6), and the Cabinet's yearly swaps of rest and working days (a
-"substituted" day off plus a weekend day that becomes a working day). Bayram dates of years the
-Cabinet has not confirmed yet are the package's estimates; correct them in
-settings.REQUEST_CALENDAR_OVERRIDES once the decision is published.
+The figures are data (dpo_portal/legal: RegimeVersion): a count and a unit (working days,
+calendar days, months) for the answer, the third-party extension, the maximum extension and the
+reasoned refusal, and the day counting starts. A request follows the version in force on the day
+it was received (`version_for`). Passing a regime code instead ("az", "gdpr") uses that regime's
+shipped figures, which needs no database.
 
-GDPR (Art. 12(3)): one month, month-end safe (31 January + 1 month = 28/29 February), extendable
-by up to two further months, the subject told with reasons within the first month.
+Counting: the start day is the day of receipt or the next working day after it. A period in days
+ends on its last counted day, the start day being the first (7 working days from the next working
+day after receipt: the 7th working day after receipt). A period in months ends on the same date
+that many months after the start, month-end safe (31 January + 1 month = 28/29 February).
 
 The clock stops while the DPO waits for information to confirm identity and starts again when it
-arrives: the due date moves by the working days (Azerbaijan) or days (GDPR) the request waited.
-A pause begun after the due date does not cure lateness.
+arrives: the due date moves by the working days (working-day periods) or days (others) the request
+waited. A pause begun after the due date does not cure lateness. Extensions beyond what the
+version allows are ignored here; the services refuse them.
 
-Everything here except `recompute_due_on` and `urgency_expression` is a pure function of dates.
+Working days come from dpo_portal/legal/calendar.py: the `holidays` package corrected by the
+Cabinet's decisions the DPO records in the admin.
+
+Everything here except `version_for`, `recompute_due_on` and `urgency_expression` is a pure
+function of dates.
 """
 
 import calendar
 import datetime
 from dataclasses import dataclass
-from functools import cache
 
-import holidays
-from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from dpo_portal.register.models import Regime
-
-DEFAULT_RULES = {
-    Regime.AZERBAIJAN: {
-        "working_days": 7,
-        "third_party_working_days": 7,
-        "refusal_working_days": 5,
-    },
-    Regime.GDPR: {
-        "months": 1,
-        "max_extension_months": 2,
-    },
-}
+from dpo_portal.legal.calendar import package_calendar, working_calendar
+from dpo_portal.legal.models import PeriodUnit, RegimeVersion
+from dpo_portal.legal.rules import DeadlineRules
 
 # "Due soon" in the triage queue and the reminders: due within this many working days.
 DUE_SOON_WORKING_DAYS = 2
 
 
-def rules(regime):
-    configured = getattr(settings, "REQUEST_DEADLINES", {}).get(str(regime), {})
-    return {**DEFAULT_RULES[regime], **configured}
+def rules_of(regime):
+    """DeadlineRules from a regime code (its shipped figures), a RegimeVersion or rules."""
+    if isinstance(regime, DeadlineRules):
+        return regime
+    if isinstance(regime, RegimeVersion):
+        return regime.rules()
+    return DeadlineRules.shipped(regime)
+
+
+def version_for(regime_code, received_on):
+    """The version of the regime in force on the day of receipt (None before the first)."""
+    return RegimeVersion.objects.of_regime(regime_code).in_force_on(received_on).first()
 
 
 # --- Calendars --------------------------------------------------------------------------------
 
 
-class WorkingCalendar:
-    """Working days of one country: weekends, public holidays and their carried-over days,
-    weekend days worked in exchange for a day off, plus the portal's own overrides."""
-
-    def __init__(self, country="AZ", overrides=None):
-        self.country = country
-        try:
-            self._holidays = holidays.country_holidays(country)
-        except NotImplementedError:
-            self._holidays = holidays.HolidayBase()  # weekends only
-        overrides = overrides or {}
-        self._extra_holidays = {_as_date(d) for d in overrides.get("holidays", ())}
-        self._extra_workdays = {_as_date(d) for d in overrides.get("workdays", ())}
-
-    def is_working_day(self, day):
-        if day in self._extra_workdays:
-            return True
-        if day in self._extra_holidays:
-            return False
-        # Looking the date up first populates its year, and with it the year's swapped weekend
-        # working days, which is_working_day() reads without populating anything.
-        if day in self._holidays:
-            return False
-        return self._holidays.is_working_day(day)
-
-    def holiday_name(self, day):
-        return self._holidays.get(day)
-
-    def days_off_between(self, start, end):
-        """[(date, name)] of the holidays and swapped days off in (start, end], weekends left
-        out: what a DPO checks against the Cabinet's calendar. Names of bayram dates the
-        Cabinet has not confirmed yet say "estimated"."""
-        names = self._names_in(translation.get_language() or "az")
-        result, day = [], start
-        while day < end:
-            day += datetime.timedelta(days=1)
-            if day in self._extra_holidays:
-                result.append((day, ""))
-            elif day in self._holidays and not self.is_working_day(day):
-                result.append((day, names.get(day) or self._holidays.get(day)))
-        return result
-
-    def _names_in(self, language):
-        """The same calendar with its names in ``language`` (the package knows az and en_US)."""
-        code = "az" if language.startswith("az") else "en_US"
-        cache_ = self.__dict__.setdefault("_named", {})
-        if code not in cache_:
-            try:
-                cache_[code] = holidays.country_holidays(self.country, language=code)
-            except (NotImplementedError, ValueError):
-                cache_[code] = self._holidays
-        return cache_[code]
-
-    def add_working_days(self, day, count):
-        """The ``count``-th working day after ``day`` (``day`` itself is not counted)."""
-        while count > 0:
-            day += datetime.timedelta(days=1)
-            if self.is_working_day(day):
-                count -= 1
-        return day
-
-    def working_days_between(self, start, end):
-        """Working days in (start, end]: 0 when end <= start."""
-        count, day = 0, start
-        while day < end:
-            day += datetime.timedelta(days=1)
-            count += self.is_working_day(day)
-        return count
-
-
-def _as_date(value):
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
-
-
-@cache
-def _calendar(country, overrides_key):
-    overrides = getattr(settings, "REQUEST_CALENDAR_OVERRIDES", {}).get(country, {})
-    return WorkingCalendar(country, overrides)
-
-
 def calendar_for(country):
-    country = str(country or "AZ").upper()
-    overrides = getattr(settings, "REQUEST_CALENDAR_OVERRIDES", {}).get(country, {})
-    # Key the cache on the overrides too, so tests overriding settings get a fresh calendar.
-    return _calendar(country, repr(sorted((k, tuple(v)) for k, v in overrides.items())))
+    """The `holidays` package's calendar of ``country`` alone: date arithmetic without the
+    database (the portal itself counts on `organisation_calendar`)."""
+    return package_calendar(country)
 
 
 def organisation_calendar(organisation):
-    return calendar_for(getattr(organisation.country, "code", organisation.country))
+    """The organisation's working calendar, with the Cabinet's decisions recorded so far."""
+    return working_calendar(getattr(organisation.country, "code", organisation.country))
 
 
-# --- Month arithmetic -------------------------------------------------------------------------
+# --- Period arithmetic ------------------------------------------------------------------------
 
 
 def add_months(day, months):
@@ -158,6 +77,29 @@ def add_months(day, months):
     )
 
 
+def shift(day, count, unit, cal):
+    """``day`` moved on by ``count`` of ``unit``."""
+    if unit == PeriodUnit.WORKING_DAYS:
+        return cal.add_working_days(day, count)
+    if unit == PeriodUnit.MONTHS:
+        return add_months(day, count)
+    return day + datetime.timedelta(days=count)
+
+
+def period_end(received_on, count, unit, counting_starts, cal):
+    """The last day of a period of ``count`` ``unit`` counted from the receipt."""
+    if counting_starts == "receipt_day":
+        start = received_on
+    else:
+        start = cal.next_working_day(received_on + datetime.timedelta(days=1))
+    if unit == PeriodUnit.MONTHS:
+        return add_months(start, count)
+    if unit == PeriodUnit.WORKING_DAYS:
+        # The start day counts as the first when it is a working day.
+        return cal.add_working_days(cal.next_working_day(start), count - 1)
+    return start + datetime.timedelta(days=count - 1)
+
+
 # --- The calculator ---------------------------------------------------------------------------
 
 
@@ -167,76 +109,88 @@ class Event:
 
     kind: str  # pause, resume, extension, third_party_extension
     on: datetime.date
-    months: int | None = None
+    months: int | None = None  # an extension's length, in the version's extension unit
 
 
 def initial_due(regime, received_on, cal, working_days=None):
-    if regime == Regime.GDPR:
-        return add_months(received_on, rules(regime)["months"])
-    # add_working_days starts on the day after receipt and counts working days only, so the
-    # first counted day is the next working day after receipt.
-    return cal.add_working_days(received_on, working_days or rules(regime)["working_days"])
+    rules = rules_of(regime)
+    count, unit = rules.answer_count, rules.answer_unit
+    if working_days:
+        count, unit = working_days, PeriodUnit.WORKING_DAYS
+    return period_end(received_on, count, unit, rules.counting_starts, cal)
 
 
 def refusal_due(regime, received_on, cal, events=()):
-    """By when a reasoned refusal must go out: Azerbaijan 5 working days, moved by the pauses
-    (a refusal needs no third party's data, so that extension does not count); GDPR within the
-    month of the answer."""
-    if regime == Regime.GDPR:
-        return compute_due(regime, received_on, events, cal)[0]
+    """By when a reasoned refusal must go out: its own period where the version has one, moved
+    by the pauses (a refusal needs no third party's data, so that extension does not count);
+    otherwise with the answer."""
+    rules = rules_of(regime)
+    if not rules.refusal_count:
+        return compute_due(rules, received_on, events, cal)[0]
     pauses = [e for e in events if e.kind in ("pause", "resume")]
-    return compute_due(
-        regime, received_on, pauses, cal, working_days=rules(regime)["refusal_working_days"]
-    )[0]
+    refusal_rules = rules.with_answer_period(rules.refusal_count, rules.refusal_unit)
+    return compute_due(refusal_rules, received_on, pauses, cal)[0]
 
 
 def compute_due(regime, received_on, events=(), cal=None, *, working_days=None):
     """The due date after replaying ``events`` (in date order) over the initial deadline.
 
     Returns (due_on, paused_since): paused_since is the date of a pause not yet resumed.
-    Extensions beyond what the regime allows are ignored here; the services refuse them.
-    ``working_days`` replaces the regime's answer period (Azerbaijan), e.g. for a refusal.
+    ``working_days`` replaces the version's answer period, e.g. for a refusal.
     """
-    cal = cal or calendar_for("AZ")
-    if regime == Regime.GDPR:
-        return _compute_gdpr(received_on, events)
-    regime_rules = rules(regime)
-    due = initial_due(regime, received_on, cal, working_days)
-    paused_since, third_party_added = None, False
-    for event in sorted(events, key=lambda e: e.on):
-        if event.kind == "pause" and paused_since is None:
-            paused_since = event.on
-        elif event.kind == "resume" and paused_since is not None:
-            # The working days the request waited are given back, unless it was late already.
-            if paused_since <= due:
-                due = cal.add_working_days(due, cal.working_days_between(paused_since, event.on))
-            paused_since = None
-        elif event.kind == "third_party_extension" and not third_party_added:
-            due = cal.add_working_days(due, regime_rules["third_party_working_days"])
-            third_party_added = True
-    return due, paused_since
-
-
-def _compute_gdpr(received_on, events):
-    # Months count from the receipt date, so 31 January + 3 months is 30 April even though
-    # 31 January + 1 month is 28 February; paused days are added on top.
-    regime_rules = rules(Regime.GDPR)
-    months, paused_days, paused_since = regime_rules["months"], 0, None
+    rules = rules_of(regime)
+    if working_days:
+        rules = rules.with_answer_period(working_days, PeriodUnit.WORKING_DAYS)
+    cal = cal or package_calendar(rules.calendar_country)
+    unit = rules.answer_unit
+    waited_unit = PeriodUnit.WORKING_DAYS if unit == PeriodUnit.WORKING_DAYS else "calendar_days"
+    extended, third_party_added, waited, paused_since = 0, False, 0, None
 
     def due():
-        return add_months(received_on, months) + datetime.timedelta(days=paused_days)
+        # An extension in the answer's unit counts from the receipt (31 January + 3 months is
+        # 30 April even though 31 January + 1 month is 28 February); another unit adds on top.
+        same_unit = rules.max_extension_unit == unit
+        count = rules.answer_count + (extended if same_unit else 0)
+        day = period_end(received_on, count, unit, rules.counting_starts, cal)
+        if extended and not same_unit:
+            day = shift(day, extended, rules.max_extension_unit, cal)
+        if third_party_added:
+            day = shift(
+                day, rules.third_party_extension_count, rules.third_party_extension_unit, cal
+            )
+        return shift(day, waited, waited_unit, cal) if waited else day
 
     for event in sorted(events, key=lambda e: e.on):
         if event.kind == "pause" and paused_since is None:
             paused_since = event.on
         elif event.kind == "resume" and paused_since is not None:
+            # The days the request waited are given back, unless it was late already.
             if paused_since <= due():
-                paused_days += max((event.on - paused_since).days, 0)
+                if waited_unit == PeriodUnit.WORKING_DAYS:
+                    waited += cal.working_days_between(paused_since, event.on)
+                else:
+                    waited += max((event.on - paused_since).days, 0)
             paused_since = None
-        elif event.kind == "extension":
-            allowed = regime_rules["months"] + regime_rules["max_extension_months"]
-            months = min(months + (event.months or 0), allowed)
+        elif (
+            event.kind == "third_party_extension"
+            and rules.third_party_extension_count
+            and not third_party_added
+        ):
+            third_party_added = True
+        elif event.kind == "extension" and rules.max_extension_count:
+            extended = min(extended + (event.months or 0), rules.max_extension_count)
     return due(), paused_since
+
+
+def extension_notice_due(regime, received_on, cal, events=()):
+    """By when the person must be told of an extension and why (GDPR: within the first month),
+    moved by the pauses."""
+    rules = rules_of(regime)
+    notice_rules = rules.with_answer_period(
+        rules.extension_notice_count or rules.answer_count, rules.extension_notice_unit
+    )
+    pauses = [e for e in events if e.kind in ("pause", "resume")]
+    return compute_due(notice_rules, received_on, pauses, cal)[0]
 
 
 def local_date(moment):
@@ -244,16 +198,19 @@ def local_date(moment):
 
 
 def recompute_due_on(request, save=True):
-    """Set ``request.due_on`` from its receipt date and its deadline events."""
+    """Set ``request.regime_version`` (the version in force on its receipt date) and
+    ``request.due_on`` from it and the request's deadline events."""
     organisation = request.organisation
+    received_on = local_date(request.received_at)
+    request.regime_version = version_for(organisation.regime, received_on)
     request.due_on, _paused = compute_due(
-        organisation.regime,
-        local_date(request.received_at),
+        request.regime_version or organisation.regime,
+        received_on,
         request.deadline_event_list(),
         organisation_calendar(organisation),
     )
     if save:
-        request.save(update_fields=["due_on", "updated_at"])
+        request.save(update_fields=["regime_version", "due_on", "updated_at"])
     return request.due_on
 
 
@@ -273,7 +230,7 @@ def due_soon_limits(on=None):
     for pk, country in Organisation.objects.values_list("pk", "country"):
         by_country.setdefault(str(country), []).append(pk)
     return {
-        pk: calendar_for(country).add_working_days(on, DUE_SOON_WORKING_DAYS)
+        pk: working_calendar(country).add_working_days(on, DUE_SOON_WORKING_DAYS)
         for country, pks in by_country.items()
         for pk in pks
     }

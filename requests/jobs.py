@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.jobs.registry import job_handler
 
-from . import access
+from . import access, legal_impact
 from .models import SubjectRequest
 
 
@@ -42,4 +42,26 @@ def build_access_package(job):
     return _("%(records)d records in %(systems)d systems.") % {
         "records": records,
         "systems": len(facts["records_by_system"]),
+    }
+
+
+@job_handler(legal_impact.RECOMPUTE_JOB, gettext_lazy("Deadline recompute after a rule change"))
+def recompute_deadlines(job):
+    """Open requests of the organisation follow the changed rules: version and due date."""
+    checked, moved = legal_impact.recompute_open_requests(
+        job.organisation_id, progress=job.advance, on_total=job.set_total
+    )
+    AuditEvent.record(
+        "requests.deadlines_recomputed",
+        organisation=job.organisation,
+        actor=job.started_by,
+        job_id=job.pk,
+        regime=job.parameters.get("regime", ""),
+        country=job.parameters.get("country", ""),
+        checked=checked,
+        moved=moved,
+    )
+    return _("%(moved)d of %(checked)d open requests got a new deadline.") % {
+        "moved": moved,
+        "checked": checked,
     }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dpo_portal.legal.models import RegimeVersion
 from dpo_portal.register.models import (
     DataSubject,
     Organisation,
@@ -291,6 +292,16 @@ class SubjectRequest(OrganisationOwned):
         _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.NEW
     )
     due_on = models.DateField(_("due on"), null=True, blank=True)
+    regime_version = models.ForeignKey(
+        RegimeVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="requests",
+        verbose_name=_("rules followed"),
+        help_text=_("The version of the legal regime in force on the day of receipt."),
+    )
     extended = models.BooleanField(_("deadline extended"), default=False)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
     outcome_reason = models.TextField(_("outcome and its reasons"), blank=True)
@@ -332,6 +343,10 @@ class SubjectRequest(OrganisationOwned):
         if self.due_on is None and self.organisation_id and self.received_at:
             # Events can only move it later; recompute_due_on() replays them.
             deadlines.recompute_due_on(self, save=False)
+        elif self.regime_version_id is None and self.organisation_id and self.received_at:
+            self.regime_version = deadlines.version_for(
+                self.organisation.regime, deadlines.local_date(self.received_at)
+            )
         if not self.reference:
             year = timezone.localtime(self.received_at).year
             with transaction.atomic():
@@ -353,10 +368,16 @@ class SubjectRequest(OrganisationOwned):
         return deadlines.organisation_calendar(self.organisation)
 
     @property
+    def rules(self):
+        """What the request's deadlines are counted on: its regime version (the regime's shipped
+        figures for a request not yet saved)."""
+        return self.regime_version or self.organisation.regime
+
+    @property
     def paused_since(self):
         """The date the clock stopped, while it is stopped."""
         return deadlines.compute_due(
-            self.organisation.regime,
+            self.rules,
             deadlines.local_date(self.received_at),
             self.deadline_event_list(),
             self.calendar,
@@ -365,7 +386,7 @@ class SubjectRequest(OrganisationOwned):
     @property
     def refusal_due_on(self):
         return deadlines.refusal_due(
-            self.organisation.regime,
+            self.rules,
             deadlines.local_date(self.received_at),
             self.calendar,
             self.deadline_event_list(),
@@ -407,7 +428,18 @@ class SubjectRequest(OrganisationOwned):
         return Urgency.ON_TRACK
 
     @property
+    def kind_offer(self):
+        """The version's entry for this request's kind: its reference and plain description."""
+        if self.regime_version is None:
+            return None
+        return self.regime_version.kind_offer(self.kind)
+
+    @property
     def legal_reference(self):
+        """Where the right asked for comes from, as the version's data cites it."""
+        offer = self.kind_offer
+        if offer is not None and offer.reference is not None:
+            return offer.reference.citation
         regime = self.organisation.regime if self.organisation_id else Regime.AZERBAIJAN
         return KIND_LEGAL_REFERENCE.get(regime, {}).get(self.kind, "")
 

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dpo_portal.legal.models import RegimeVersion
 from dpo_portal.register.models import Organisation
 from dpo_portal.reports import ReportAdmin
 
@@ -116,9 +117,19 @@ def build_report(*, organisation_ids, date_from, date_to):
     }
     closed = list(
         received.filter(status__in=CLOSED_STATUSES, closed_at__isnull=False).values_list(
-            "pk", "organisation_id", "status", "received_at", "closed_at", "due_on"
-        )
+            "pk",
+            "organisation_id",
+            "status",
+            "received_at",
+            "closed_at",
+            "due_on",
+            "regime_version_id",
+        )  # fmt: skip
     )
+    versions = {
+        version.pk: version.rules()
+        for version in RegimeVersion.objects.filter(pk__in={row[-1] for row in closed})
+    }
     refusal_events = {}
     for request_id, kind, at, months in DeadlineEvent.objects.filter(
         request_id__in=[row[0] for row in closed if row[2] == RequestStatus.REFUSED]
@@ -126,14 +137,17 @@ def build_report(*, organisation_ids, date_from, date_to):
         refusal_events.setdefault(request_id, []).append(
             deadlines.Event(kind, deadlines.local_date(at), months)
         )
+    calendars = {
+        country: deadlines.working_calendar(country) for _regime, country in organisations.values()
+    }
     durations = []
-    for pk, organisation_id, status, received_at, closed_at, due_on in closed:
+    for pk, organisation_id, status, received_at, closed_at, due_on, version_id in closed:
         regime, country = organisations[organisation_id]
-        calendar = deadlines.calendar_for(country)
+        calendar = calendars[country]
         received_on, closed_on = deadlines.local_date(received_at), deadlines.local_date(closed_at)
         if status == RequestStatus.REFUSED:
             due_on = deadlines.refusal_due(
-                regime, received_on, calendar, refusal_events.get(pk, ())
+                versions.get(version_id, regime), received_on, calendar, refusal_events.get(pk, ())
             )
         report.closed += 1
         report.on_time += bool(due_on and closed_on <= due_on)

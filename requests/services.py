@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.register.models import (
     DataSubject,
-    Regime,
     normalise_fin,
     normalise_id_document,
     normalise_phone,
@@ -230,30 +229,31 @@ def extend_deadline(request, *, reason, actor, months=None, at=None):
         raise ValidationError(_("The request is closed."))
     if not (reason or "").strip():
         raise ValidationError(_("Give the reason for the extension: it is sent to the requester."))
-    regime = request.organisation.regime
+    rules = deadlines.rules_of(request.rules)
     events = request.deadline_events.all()
     on = deadlines.local_date(at or timezone.now())
-    if regime == Regime.GDPR:
-        rules = deadlines.rules(regime)
+    if rules.max_extension_count:
         used = sum(e.months or 0 for e in events if e.kind == DeadlineEvent.Kind.EXTENSION)
-        if not months or used + months > rules["max_extension_months"]:
+        if not months or used + months > rules.max_extension_count:
             raise ValidationError(
                 _("The deadline can be extended by at most %(n)d months in all.")
-                % {"n": rules["max_extension_months"]}
+                % {"n": rules.max_extension_count}
             )
-        first_month_ends, _paused = deadlines.compute_due(
-            regime,
+        notice_due = deadlines.extension_notice_due(
+            rules,
             deadlines.local_date(request.received_at),
-            [e for e in request.deadline_event_list() if e.kind != "extension"],
             request.calendar,
+            request.deadline_event_list(),
         )
-        if on > first_month_ends:
+        if on > notice_due:
             raise ValidationError(
                 _("An extension must be decided and explained within the first month.")
             )
         kind = DeadlineEvent.Kind.EXTENSION
     else:
         months = None
+        if not rules.third_party_extension_count:
+            raise ValidationError(_("The rules this request follows allow no extension."))
         if any(e.kind == DeadlineEvent.Kind.THIRD_PARTY_EXTENSION for e in events):
             raise ValidationError(_("The deadline was already extended for a third party."))
         kind = DeadlineEvent.Kind.THIRD_PARTY_EXTENSION

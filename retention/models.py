@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from consent.models import Consent, ProcessingActivity
+from dpo_portal.legal.models import LegalReference
 from dpo_portal.register.models import (
     CodedEntry,
     DataCategory,
@@ -84,6 +85,15 @@ class RetentionRule(CodedEntry):
         _("legal reference"),
         blank=True,
         help_text=_("E.g. Tax Code art. 71.4: 5 years."),
+    )
+    reference = models.ForeignKey(
+        LegalReference,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("legal reference cited"),
+        help_text=_("The provision as the portal's list of references holds it, checked or not."),
     )
 
     history = HistoricalRecords()

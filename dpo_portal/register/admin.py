@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import resources
@@ -10,6 +11,7 @@ from .models import (
     Source,
     SubjectType,
     System,
+    registration_threshold,
 )
 from .scoping import OrganisationImportExportAdmin, OrganisationListFilter, OrganisationScopedAdmin
 from .subject_page import sections_for
@@ -142,8 +144,20 @@ class SystemAdmin(CodedEntryAdmin):
     @admin.display(description=_("state registration"))
     def registration_status(self, obj):
         if obj.needs_registration:
-            return _("Missing: required for 1,000+ subjects")
+            return format_html(
+                '<span class="flag-bad" title="{}">{}</span>',
+                obj.registration_warning,
+                _("Missing: required for %(threshold)s+ subjects")
+                % {"threshold": f"{registration_threshold():,}"},
+            )
         return obj.registration_number or "—"
+
+    @admin.display(description=_("state registration rule"))
+    def registration_warning_display(self, obj):
+        return obj.registration_warning or "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "registration_warning_display"]
 
 
 @admin.register(DataSubject)

@@ -3,6 +3,7 @@ data it holds where. Every other app builds on these models and never the other 
 
 import datetime
 import re
+import time
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from dpo_portal.legal.models import RegistrationRule
 
 # --- Roles and regimes ------------------------------------------------------------------------
 
@@ -326,14 +329,38 @@ class Source(CodedEntry):
 
 
 # Azerbaijan: an information system holding data on this many subjects or more must be entered
-# in the state register within REGISTRATION_DEADLINE_DAYS of its creation.
+# in the state register within so many days of its creation. The rule is data the DPO keeps
+# (legal.RegistrationRule); these are its shipped figures, used when no rule is recorded.
 REGISTRATION_THRESHOLD = 1000
 REGISTRATION_DEADLINE_DAYS = 20
+_RULE_TTL_SECONDS = 60
+_rule_cache = {}
+
+
+def registration_rule(country="AZ"):
+    """The state registration rule of ``country`` (None when none is recorded). Read at most
+    once a minute per process: a list of systems asks for it on every row, and an edit in the
+    admin reaches every worker within that minute."""
+    now = time.monotonic()
+    cached = _rule_cache.get(country)
+    if cached is None or now - cached[0] > _RULE_TTL_SECONDS:
+        rule = (
+            RegistrationRule.objects.filter(country=country)
+            .select_related("filing_reference", "fine_reference")
+            .first()
+        )
+        cached = _rule_cache[country] = (now, rule)
+    return cached[1]
+
+
+def registration_threshold():
+    rule = registration_rule()
+    return rule.subject_threshold if rule else REGISTRATION_THRESHOLD
 
 
 class SystemQuerySet(OrganisationQuerySet):
     def needing_registration(self):
-        return self.filter(subject_count__gte=REGISTRATION_THRESHOLD, registration_number="")
+        return self.filter(subject_count__gte=registration_threshold(), registration_number="")
 
 
 class System(CodedEntry):
@@ -375,13 +402,36 @@ class System(CodedEntry):
 
     @property
     def needs_registration(self):
-        return self.subject_count >= REGISTRATION_THRESHOLD and not self.registration_number
+        return self.subject_count >= registration_threshold() and not self.registration_number
 
     @property
     def registration_due_on(self):
         if self.created_on is None:
             return None
-        return self.created_on + datetime.timedelta(days=REGISTRATION_DEADLINE_DAYS)
+        rule = registration_rule()
+        days = rule.days_to_file if rule else REGISTRATION_DEADLINE_DAYS
+        return self.created_on + datetime.timedelta(days=days)
+
+    @property
+    def registration_warning(self):
+        """What the law asks of this system and where it says so; empty when nothing."""
+        if not self.needs_registration:
+            return ""
+        rule = registration_rule()
+        if rule is None:
+            return _("State registration required (1,000+ subjects) but missing.")
+        return _(
+            "State registration required for %(threshold)s+ subjects, within %(days)d days of "
+            "the system's creation (%(filing)s); processing in an unregistered system: a fine of "
+            "AZN %(min)d–%(max)d (%(fine)s)."
+        ) % {
+            "threshold": f"{rule.subject_threshold:,}",
+            "days": rule.days_to_file,
+            "filing": rule.filing_reference or "—",
+            "min": rule.fine_min_azn,
+            "max": rule.fine_max_azn,
+            "fine": rule.fine_reference or "—",
+        }
 
 
 class RecipientCategory(models.TextChoices):

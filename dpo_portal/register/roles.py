@@ -28,6 +28,19 @@ GROUP_NAMES = {
 ALL = "view add change delete"
 READ = "view"
 
+# The legal rules are shared by every organisation (dpo_portal/legal): DPO staff keep them,
+# compliance officers may mark references checked, everyone else reads them.
+LEGAL_MODELS = [
+    "legal.regime",
+    "legal.regimeversion",
+    "legal.requestkindoffer",
+    "legal.refusalground",
+    "legal.calendardecision",
+    "legal.calendarday",
+    "legal.registrationrule",
+]
+LEGAL_READ = {"legal.legalreference": READ, **dict.fromkeys(LEGAL_MODELS, READ)}
+
 REGISTER_MODELS = [
     "register.datacategory",
     "register.subjecttype",
@@ -45,6 +58,8 @@ ROLE_GRANTS = {
         **dict.fromkeys(REGISTER_MODELS, ALL),
         "register.recipientreview": "view add",
         "register.disclosure": ALL,
+        "legal.legalreference": "view add change",
+        **dict.fromkeys(LEGAL_MODELS, ALL),
     },
     Role.COMPLIANCE: {
         "register.organisation": READ,
@@ -53,6 +68,8 @@ ROLE_GRANTS = {
         **dict.fromkeys(REGISTER_MODELS, ALL),
         "register.recipientreview": "view add",
         "register.disclosure": ALL,
+        **LEGAL_READ,
+        "legal.legalreference": "view change",
     },
     # Managers see aggregates only: never a data subject.
     Role.MANAGER: {
@@ -68,6 +85,7 @@ ROLE_GRANTS = {
         **dict.fromkeys(REGISTER_MODELS, READ),
         "register.recipientreview": READ,
         "register.disclosure": READ,
+        **LEGAL_READ,
     },
 }
 

@@ -15,3 +15,10 @@ def send_recipient_digests():
     """Weekly: each organisation's compliance officers get one digest of recipient reviews
     overdue and contracts expiring. Returns the number of mails sent."""
     return digest.send_recipient_digests()
+
+
+@shared_task
+def send_calendar_decision_reminders():
+    """Mondays in December: DPOs are asked to record the Cabinet's decision on the coming year's
+    days off, until it is recorded. Returns the number of mails sent."""
+    return reminders.send_calendar_decision_reminders()
