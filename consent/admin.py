@@ -41,10 +41,18 @@ from .services import withdraw_consent
 class LegalBasisAdmin(SimpleHistoryAdmin):
     """A reference list shared by every organisation; compliance officers keep it current."""
 
-    list_display = ["name", "kind", "regime", "article"]
+    list_display = ["name", "kind", "regime", "article", "reference_verification"]
     list_filter = ["regime", "kind"]
+    list_select_related = ["reference"]
     search_fields = ["name", "article"]
     ordering = ["regime", "kind"]
+    autocomplete_fields = ["reference"]
+
+    @admin.display(description=_("legal reference cited"))
+    def reference_verification(self, obj):
+        if obj.reference is None:
+            return "—"
+        return f"{obj.reference.citation} ({obj.reference.verification})"
 
 
 # --- Record of processing ---------------------------------------------------------------------

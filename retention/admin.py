@@ -73,6 +73,7 @@ class RetentionRuleAdmin(OrganisationScopedAdmin):
         "trigger",
         "end_action",
         "legal_reference",
+        "reference",
         "description",
     ]
 

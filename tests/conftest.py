@@ -164,3 +164,25 @@ def celery_worker_real(transactional_db):
     finally:
         task_postrun.disconnect(close_db_connections)
         app.conf.task_always_eager = previous_eager
+
+
+@pytest.fixture(autouse=True)
+def _shipped_legal_rules(request):
+    """The regimes, references and registration rule the data migration ships. A transactional
+    test (live server, real worker) flushes every table when it ends, data migrations included:
+    bring them back for each test that uses the database (load() only adds what is missing)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:
+        return
+    from django.apps import apps
+
+    from dpo_portal.legal.shipped import load
+
+    load(apps)

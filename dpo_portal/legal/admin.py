@@ -95,7 +95,10 @@ class LegalReferenceAdmin(SimpleHistoryAdmin):
             obj.verified_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Mark as verified against the official text today, by me"))
+    @admin.action(
+        description=_("Mark as verified against the official text today, by me"),
+        permissions=["change"],
+    )
     def mark_verified(self, request, queryset):
         today = timezone.localdate()
         count = 0

@@ -463,11 +463,13 @@ class CalendarDay(models.Model):
         return f"{self.day.isoformat()} {self.get_kind_display()}"
 
     def clean(self):
-        if self.decision_id and self.day and self.day.year != self.decision.year:
+        # The decision may be unsaved yet (added with its days in one form): read its year.
+        decision = self.decision if self.decision_id else self._state.fields_cache.get("decision")
+        if decision is not None and self.day and decision.year and self.day.year != decision.year:
             raise ValidationError(
                 {
                     "day": _("The date must fall in the decision's year %(year)d.")
-                    % {"year": self.decision.year}
+                    % {"year": decision.year}
                 }
             )
 
