@@ -319,6 +319,18 @@ class RegimeVersion(models.Model):
             }
         return text
 
+    def refusal_ground(self, code):
+        """The ground with this code under this version, or None: what a closing check asks
+        ("may this request be refused on that ground?")."""
+        return next((g for g in self.refusal_grounds.all() if g.code == code), None)
+
+    def refusal_ground_choices(self):
+        """(code, "label — reference") pairs for a select, like requests/refusals.choices_for."""
+        return [
+            (g.code, f"{g.label} — {g.reference.citation if g.reference else '—'}")
+            for g in self.refusal_grounds.select_related("reference")
+        ]
+
     def kind_offer(self, kind):
         return next((o for o in self.kinds.all() if o.kind == kind), None)
 
