@@ -7,7 +7,7 @@ from django.db import connection
 from consent.models import Consent
 from dpo_portal.register.models import DataSubject, SuppressionEntry
 from dpo_portal.register.services import is_suppressed
-from requests import fulfilment, services
+from requests import fulfilment, letters
 from requests.models import KeptReason, RequestStatus, TaskStatus
 from retention.models import Record, RecordStatus
 from retention.services import place_hold
@@ -81,7 +81,7 @@ def deletion_case():
     make_consent(person, activity, evidence_reference=f"form signed by {person.last_name}")
     request = make_request(person, actor=dpo)
     # A letter acknowledging receipt, which names the requester.
-    services.create_letter(
+    letters.create_letter(
         request,
         language="en",
         actor=dpo,
