@@ -555,17 +555,22 @@ class RequestTask(OrganisationOwned):
 
     def counts_sentence(self):
         """What a disposal did, in the active language ("" when it disposed nothing)."""
-        if not (self.disposed_count or self.held_count):
-            return ""
-        disposed = ngettext(
-            "%(n)d record disposed", "%(n)d records disposed", self.disposed_count
-        ) % {"n": self.disposed_count}
-        if not self.held_count:
-            return f"{disposed}."
-        held = ngettext(
-            "%(n)d kept under a legal hold", "%(n)d kept under a legal hold", self.held_count
-        ) % {"n": self.held_count}
-        return f"{disposed}, {held}."
+        parts = []
+        if self.disposed_count:
+            parts.append(
+                ngettext("%(n)d record disposed", "%(n)d records disposed", self.disposed_count)
+                % {"n": self.disposed_count}
+            )
+        if self.held_count:
+            parts.append(
+                ngettext(
+                    "%(n)d record kept under a legal hold",
+                    "%(n)d records kept under a legal hold",
+                    self.held_count,
+                )
+                % {"n": self.held_count}
+            )
+        return f"{', '.join(parts)}." if parts else ""
 
 
 # --- Attachments -----------------------------------------------------------------------------
