@@ -314,20 +314,23 @@ def awaiting_post(letters):
 
 
 def requester_identifiers(request_ids):
-    """Every way the requesters of these requests are written in what they sent us."""
+    """Every way the requesters of these requests are written in what they sent us: each value
+    whole, each line of an address, and each part of a name ("Dear Aysel," names one part).
+    Address words are not redacted one by one: "street" or "flat" name nobody."""
     values = set()
     rows = SubjectRequest.objects.filter(pk__in=request_ids).values_list(
         *SubjectRequest.REQUESTER_FIELDS[:-1]
     )
+    name_index = SubjectRequest.REQUESTER_FIELDS.index("requester_name")
     for row in rows:
-        for value in row:
+        for index, value in enumerate(row):
             value = (value or "").strip()
             if not value:
                 continue
             values.add(value)
-            # Names and addresses also appear in parts ("Dear Aysel,", a street on its own).
-            values.update(part for part in re.split(r"[\s,]+", value) if len(part) >= 3)
             values.update(line.strip() for line in value.splitlines() if line.strip())
+            if index == name_index:
+                values.update(part for part in re.split(r"[\s,]+", value) if len(part) >= 3)
     return sorted(values, key=len, reverse=True)
 
 

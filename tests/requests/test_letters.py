@@ -297,3 +297,27 @@ def test_a_letter_page_sends_by_email_and_records_the_outcome(client):
     assert "Send by e-mail" not in page.content.decode()
     url = reverse("admin:requests_letter_send", args=[request.pk, letter.pk])
     assert client.post(url).status_code == 403
+
+
+def test_scrubbing_removes_the_requester_from_letter_bodies_but_not_the_organisations_address():
+    organisation = make_organisation(address="Bakı, Nizami küç. 10", dpo_name="Aynur Rzayeva")
+    dpo = make_user(Role.DPO, organisation)
+    request = make_plain_request(
+        organisation,
+        requester_name="Kamran Hüseynli",
+        requester_address="Sumqayıt, Sülh küç. 44",
+    )
+    acknowledgement = letters.create_letter(
+        request, language="en", kind="acknowledgement", actor=dpo
+    )
+    typed = letters.create_letter(
+        request, language="en", actor=dpo, body="Dear Kamran, at Sumqayıt, Sülh küç. 44: noted."
+    )
+
+    services.scrub_requester_details([request.pk])
+
+    acknowledgement.refresh_from_db()
+    typed.refresh_from_db()
+    assert "Address: Bakı, Nizami küç. 10" in acknowledgement.body
+    assert typed.body == "Dear […], at […]: noted."
+    assert tables_containing("Kamran", "Hüseynli", "Sülh küç") == {}
