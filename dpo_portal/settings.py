@@ -133,6 +133,18 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Request attachments (scanned applications, ID copies, correspondence): private, outside
+    # MEDIA_ROOT and STATIC_ROOT, and never given a URL; read only through the checked view.
+    "attachments": {
+        "BACKEND": os.environ.get(
+            "ATTACHMENTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {
+            "location": os.environ.get("ATTACHMENTS_ROOT", str(VAR_DIR / "attachments")),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -220,7 +232,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint narrates every step of every PDF at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # Keyed hash for the erasure suppression list: a separate secret, so that rotating SECRET_KEY
@@ -245,6 +258,9 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-portal-2026")
+
+# The largest attachment a request may carry (a scanned multi-page application fits easily).
+REQUEST_ATTACHMENT_MAX_BYTES = int(os.environ.get("REQUEST_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 
 # How long the portal keeps its own copies of personal data once they have served their purpose.
 PORTAL_RETENTION = {

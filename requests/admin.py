@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,14 +27,13 @@ from dpo_portal.register.models import DataSubject, Membership
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import may_view_report
 
-from . import deadlines, reports, services
+from . import attachment_admin, deadlines, letter_admin, reports, services
 from .models import (
     CLOSED_STATUSES,
     IdentityMethod,
     RequestReport,
     RequestStatus,
     RequestTask,
-    ResponseLetter,
     SubjectRequest,
     Urgency,
 )
@@ -454,27 +453,17 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             "legal_reference": obj.legal_reference,
             "regime": obj.organisation.regime,
             "deadline_events": obj.deadline_events.select_related("by"),
-            "letters": obj.letters.select_related("created_by"),
+            **letter_admin.page_context(request, obj),
+            **attachment_admin.page_context(request, obj),
             "identity_methods": IdentityMethod.choices,
             "closing_statuses": [
                 (s.value, s.label) for s in RequestStatus if s.value in CLOSED_STATUSES
-            ],
-            "languages": [
-                (code, name)
-                for code, name in self._languages()
-                if code in (obj.organisation.language_list or ["az"]) or code == "en"
             ],
         }
         fulfilment = _fulfilment()
         if fulfilment is not None and hasattr(fulfilment, "change_context"):
             context.update(fulfilment.change_context(request, obj) or {})
         return context
-
-    @staticmethod
-    def _languages():
-        from django.conf import settings
-
-        return settings.LANGUAGES
 
     def get_urls(self):
         def view(func):
@@ -494,17 +483,8 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
                 name="requests_assign_to_me",
             ),
             path("<path:object_id>/close/", view(self.close_view), name="requests_close"),
-            path(
-                "<path:object_id>/letters/new/",
-                view(self.new_letter_view),
-                name="requests_new_letter",
-            ),
-            path(
-                "<path:object_id>/letters/<int:letter_id>/",
-                view(self.letter_view),
-                name="requests_letter",
-            ),
         ]
+        urls += letter_admin.admin_urls(self) + attachment_admin.admin_urls(self)
         fulfilment = _fulfilment()
         if fulfilment is not None and hasattr(fulfilment, "admin_urls"):
             urls += fulfilment.admin_urls(self)
@@ -620,32 +600,6 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
                 actor=request.user,
             ),
             _("The request is closed."),
-        )
-
-    def new_letter_view(self, request, object_id):
-        obj = self._object_for_change(request, object_id)
-        if not request.user.has_perm("requests.add_responseletter"):
-            raise PermissionDenied
-        try:
-            letter = services.create_letter(
-                obj, language=request.POST.get("language", ""), actor=request.user
-            )
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return self._back(obj)
-        return redirect("admin:requests_letter", obj.pk, letter.pk)
-
-    def letter_view(self, request, object_id, letter_id):
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET"])
-        obj = self.get_object(request, object_id)
-        if obj is None or not self.has_view_permission(request, obj):
-            raise Http404
-        letter = get_object_or_404(ResponseLetter, pk=letter_id, request=obj)
-        return TemplateResponse(
-            request,
-            "requests/letter_print.html",
-            {"letter": letter, "request_obj": obj, "organisation": obj.organisation},
         )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dpo_portal.register.models import DataSubject, Organisation
 
-from . import deadlines, demo_fulfilment, services
+from . import deadlines, demo_fulfilment, letters, services
 from .models import (
     IdentityMethod,
     RequestChannel,
@@ -119,7 +119,7 @@ def _request(organisation, kind, scenario, subject, assignee, now):
         at=received_at + (15 if status == RequestStatus.PARTIALLY_COMPLETED else 5) * step,
     )
     language = (organisation.language_list or ["az"])[0]
-    services.create_letter(request, language=language, actor=assignee)
+    letters.create_letter(request, language=language, actor=assignee)
     return request
 
 

@@ -22,6 +22,7 @@ from dpo_portal.register.services import erase_subject
 from retention.models import EndAction, Record
 from retention.services import dispose_records, held_records, records_by_system
 
+from . import letters
 from .access import ACCESS_PACKAGE_JOB
 from .models import (
     IdentityStatus,
@@ -226,14 +227,11 @@ def resolve_task(task, *, actor, resolution, kept_reason=None, note=""):
             result = dispose_records(records, actor=actor, action=end_action, reason="request")
             disposed, held = result.disposed, result.held
             task.action = done_action
+            # The counts are kept as numbers, not a sentence in the DPO's language: the letter
+            # says them in its own.
+            task.disposed_count, task.held_count = disposed, held
             if held:
                 task.status, task.kept_reason = TaskStatus.KEPT, kept_reason_for_hold()
-                counts = _("%(disposed)d record(s) %(done)s, %(held)d kept under a legal hold.") % {
-                    "disposed": disposed,
-                    "done": Resolution(resolution).label.lower(),
-                    "held": held,
-                }
-                note = f"{counts} {note}".strip()
             else:
                 task.status, task.kept_reason = TaskStatus.DONE, ""
         else:
@@ -317,8 +315,7 @@ def kept_explanation(tasks):
             "system": task.system.name,
             "reason": task.get_kept_reason_display(),
         }
-        if task.note:
-            line = f"{line} {task.note}"
+        line = " ".join(part for part in (line, task.counts_sentence(), task.note) if part)
         lines.append(line)
     return "\n".join(lines)
 
@@ -330,9 +327,12 @@ def outcome_for(tasks):
 
 
 @transaction.atomic
-def complete_request(request, *, actor, reason=""):
+def complete_request(request, *, actor, reason="", letter_language=None, letter_channel=None):
     """Close a request whose tasks are all resolved: completed, or partially completed with the
-    kept part explained. For a deletion, the person is then erased from the portal itself."""
+    kept part explained. With ``letter_language`` the answer is prepared and sent (e-mail) or
+    left to post as part of closing, while the requester can still be addressed. For a deletion,
+    the person is then erased from the portal itself; a letter the mail server refuses rolls the
+    whole closing back, so nobody is erased without their answer."""
     request = _lock(request)
     _require_open(request)
     if request.identity_status != IdentityStatus.VERIFIED:
@@ -346,6 +346,10 @@ def complete_request(request, *, actor, reason=""):
     status = outcome_for(tasks)
     explanation = "\n".join(part for part in (kept_explanation(tasks), reason.strip()) if part)
     request = close_request(request, status=status, reason=explanation, actor=actor)
+    if letter_language:
+        letters.send_final_letter(
+            request, language=letter_language, channel=letter_channel, actor=actor
+        )
     if request.kind == RequestKind.DELETION and request.subject_id:
         erase_in_portal(request, actor=actor)
     return request

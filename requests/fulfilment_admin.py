@@ -18,7 +18,7 @@ from consent.models import Consent
 from dpo_portal.register.roles import organisation_ids_for
 from retention.services import records_by_system
 
-from . import access, fulfilment
+from . import access, fulfilment, letters
 from .models import KeptReason, RequestKind, RequestTask, TaskStatus
 
 
@@ -183,13 +183,27 @@ def complete_view(model_admin, request, object_id):
         raise Http404
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         obj = model_admin._object_for_change(request, object_id)
+        letter_channel = request.POST.get("letter_channel", "")
+        if obj.kind == RequestKind.DELETION and not letter_channel:
+            model_admin.message_user(
+                request,
+                _("Choose how the answer is sent: the requester's details are erased on closing."),
+                messages.ERROR,
+            )
+            return model_admin._back(obj)
         return model_admin._run(
             request,
             obj,
             lambda: fulfilment.complete_request(
-                obj, actor=request.user, reason=request.POST.get("reason", "")
+                obj,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+                letter_language=letter_channel and request.POST.get("letter_language"),
+                letter_channel=letter_channel,
             ),
-            _("The request is closed; prepare the response letter."),
+            _("The request is closed and its answer prepared.")
+            if letter_channel
+            else _("The request is closed; prepare the response letter."),
         )
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -205,6 +219,7 @@ def complete_view(model_admin, request, object_id):
         "outcome": fulfilment.outcome_for(tasks),
         "kept_explanation": fulfilment.kept_explanation(tasks),
         "is_deletion": obj.kind == RequestKind.DELETION,
+        "languages": letters.letter_languages(obj),
     }
     return TemplateResponse(request, "requests/fulfil_complete_confirm.html", context)
 

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from dpo_portal.legal.models import RegimeVersion
@@ -549,6 +551,9 @@ class RequestTask(OrganisationOwned):
         _("kept because"), max_length=20, choices=KeptReason.choices, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+    # What a disposing resolution did, as numbers: letters and pages say it in their language.
+    disposed_count = models.PositiveIntegerField(_("records disposed"), default=0)
+    held_count = models.PositiveIntegerField(_("records kept under a legal hold"), default=0)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -580,20 +585,134 @@ class RequestTask(OrganisationOwned):
     def __str__(self):
         return f"{self.get_action_display()} · {self.system_id}"
 
+    def counts_sentence(self):
+        """What a disposal did, in the active language ("" when it disposed nothing)."""
+        parts = []
+        if self.disposed_count:
+            parts.append(
+                ngettext("%(n)d record disposed", "%(n)d records disposed", self.disposed_count)
+                % {"n": self.disposed_count}
+            )
+        if self.held_count:
+            parts.append(
+                ngettext(
+                    "%(n)d record kept under a legal hold",
+                    "%(n)d records kept under a legal hold",
+                    self.held_count,
+                )
+                % {"n": self.held_count}
+            )
+        return f"{', '.join(parts)}." if parts else ""
+
+
+# --- Attachments -----------------------------------------------------------------------------
+
+
+class AttachmentKind(models.TextChoices):
+    APPLICATION = "application", _("Scanned application")
+    ID_COPY = "id_copy", _("Copy of the identity document")
+    CORRESPONDENCE = "correspondence", _("Correspondence")
+    OTHER = "other", _("Other document")
+
+
+class RequestAttachment(OrganisationOwned):
+    """A file that came with a request. The file lives in the private "attachments" storage
+    under a random name; its original name is personal data like the rest of what the requester
+    sent, so both go when the requester details are scrubbed (the row stays, as a trace that a
+    document of this kind and size was once held)."""
+
+    request = models.ForeignKey(
+        SubjectRequest,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        verbose_name=_("request"),
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=AttachmentKind.choices)
+    file_type = models.CharField(_("file type"), max_length=10)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    stored_name = models.CharField(_("stored as"), max_length=100, blank=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("file removed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["request", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.file_type}"
+
+    @property
+    def is_removed(self):
+        return self.removed_at is not None
+
 
 # --- Letters ----------------------------------------------------------------------------------
 
 
+class LetterKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of receipt")
+    ANSWER = "answer", _("Answer")
+
+
+class LetterChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    POST = "post", _("Post")
+
+
+class DeliveryStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted by the mail server")
+    FAILED = "failed", _("Refused by the mail server")
+
+
 class ResponseLetter(models.Model):
-    """A letter as it was sent: the filled template is frozen here, so later edits of the
-    template or the request do not change what the requester received."""
+    """A letter as it was sent: the filled template and its PDF are frozen here, so later edits of
+    the template or the request do not change what the requester received.
+
+    The addressing block (name, postal or e-mail address, salutation) and the PDF carrying it are
+    personal data and go with the requester details; the body stays, with the SHA-256 of the PDF
+    that was sent, as the proof of what the person was told.
+    """
 
     request = models.ForeignKey(
         SubjectRequest, on_delete=models.CASCADE, related_name="letters", verbose_name=_("request")
     )
+    kind = models.CharField(
+        _("letter"), max_length=20, choices=LetterKind.choices, default=LetterKind.ANSWER
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     template = models.CharField(_("template"), max_length=100, blank=True)
+    addressee = models.TextField(_("addressed to"), blank=True)
+    salutation = models.CharField(_("salutation"), max_length=250, blank=True)
     body = models.TextField(_("text"))
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True, editable=False)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, editable=False)
+    channel = models.CharField(
+        _("sent by"), max_length=10, choices=LetterChannel.choices, blank=True
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by user"),
+    )
+    delivery_status = models.CharField(
+        _("delivery"), max_length=10, choices=DeliveryStatus.choices, blank=True
+    )
+    delivery_detail = models.CharField(_("delivery detail"), max_length=200, blank=True)
+    posted_on = models.DateField(_("posted on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -604,7 +723,8 @@ class ResponseLetter(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    # The PDF is kept once, on the live row: history rows need not carry a copy of it.
+    history = HistoricalRecords(excluded_fields=["pdf"])
 
     class Meta:
         verbose_name = _("response letter")
@@ -612,4 +732,38 @@ class ResponseLetter(models.Model):
         ordering = ["request", "-created_at", "-pk"]
 
     def __str__(self):
-        return f"{self.request} · {self.language} · {self.created_at:%Y-%m-%d}"
+        return f"{self.request} · {self.get_kind_display()} · {self.language}"
+
+    @property
+    def is_sent(self):
+        return self.delivery_status == DeliveryStatus.ACCEPTED or self.posted_on is not None
+
+
+class LetterTemplate(OrganisationOwned):
+    """An organisation's own wording of a letter, in one language. Without one, the shipped
+    template in templates/requests/letters/ is used. The text is a Django template with the same
+    context as the shipped ones (request, organisation, tasks, kept_tasks, legal_reference,
+    deadline_events, today); it may extend the shipped base letter."""
+
+    KEYS = [(LetterKind.ACKNOWLEDGEMENT.value, LetterKind.ACKNOWLEDGEMENT.label)] + [
+        (kind.value, format_lazy("{}: {}", _("Answer"), kind.label)) for kind in RequestKind
+    ]
+
+    key = models.CharField(_("letter"), max_length=30, choices=KEYS)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    text = models.TextField(_("template text"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        ordering = ["organisation", "key", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key", "language"], name="letter_template_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_key_display()} · {self.language}"

@@ -9,6 +9,8 @@ ROLE_GRANTS = {
         "requests.requesttask": "view add change",
         "requests.responseletter": "view add",
         "requests.deadlineevent": "view add",
+        "requests.requestattachment": "view add",
+        "requests.lettertemplate": "view add change",
     },
     # Managers see the request report only: aggregates, never a request or a requester.
     Role.MANAGER: {"requests.subjectrequest": "report"},
@@ -17,5 +19,7 @@ ROLE_GRANTS = {
         "requests.requesttask": "view",
         "requests.responseletter": "view",
         "requests.deadlineevent": "view",
+        "requests.requestattachment": "view",
+        "requests.lettertemplate": "view",
     },
 }

@@ -1,5 +1,5 @@
 """Use cases of a subject request up to fulfilment: intake, matching, identity, deadlines,
-assignment, letters, closing, and the portal's own retention of requester details.
+assignment, closing, and the portal's own retention of requester details.
 
 Each takes a keyword-only ``actor`` (None for scheduled jobs), runs in one transaction and writes
 its own audit event, whose details are ids, codes and dates: never what the requester wrote.
@@ -11,8 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dpo_portal.audit.models import AuditEvent
@@ -23,14 +22,13 @@ from dpo_portal.register.models import (
     normalise_phone,
 )
 
-from . import deadlines
+from . import attachments, deadlines, letters
 from .models import (
     CLOSED_STATUSES,
     DeadlineEvent,
     IdentityMethod,
     IdentityStatus,
     RequestStatus,
-    ResponseLetter,
     SubjectRequest,
 )
 
@@ -307,56 +305,6 @@ def assign(requests, *, assignee, actor):
     return len(changed)
 
 
-# --- Letters ----------------------------------------------------------------------------------
-
-
-def letter_template(request, language):
-    return [
-        f"requests/letters/{request.kind}_{language}.txt",
-        f"requests/letters/default_{language}.txt",
-    ]
-
-
-def render_letter(request, language):
-    with translation.override(language):
-        return render_to_string(
-            letter_template(request, language),
-            {
-                "request": request,
-                "organisation": request.organisation,
-                "legal_reference": request.legal_reference,
-                "today": timezone.localdate(),
-                "tasks": list(request.tasks.select_related("system")),
-                "deadline_events": list(request.deadline_events.all()),
-            },
-        ).strip()
-
-
-@transaction.atomic
-def create_letter(request, *, language, actor, body=None):
-    """Fill the letter template for the request (or keep the DPO's edited ``body``) and keep it."""
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationError(_("Unknown language."))
-    letter = ResponseLetter(
-        request=request,
-        language=language,
-        template=letter_template(request, language)[0],
-        body=body if body is not None else render_letter(request, language),
-        created_by=actor,
-    )
-    letter._history_user = actor
-    letter.save()
-    AuditEvent.record(
-        "requests.letter_created",
-        organisation=request.organisation,
-        actor=actor,
-        target=request,
-        letter_id=letter.pk,
-        language=language,
-    )
-    return letter
-
-
 # --- Closing ----------------------------------------------------------------------------------
 
 
@@ -388,8 +336,9 @@ def close_request(request, *, status, reason, actor, at=None):
 
 
 def scrub_requester_details(request_ids):
-    """Blank what the requester told us on these requests, their history rows, their letters
-    and the reasons typed on their deadline events. Set-based; returns the number of requests.
+    """Blank what the requester told us on these requests, their history rows, the addressing
+    and PDFs of their letters, their attachments (files deleted from storage) and the reasons
+    typed on their deadline events. Set-based; returns the number of requests.
 
     The fulfilment of an erasure calls this for the request being completed; the daily
     retention job calls it for requests closed long enough ago.
@@ -397,6 +346,9 @@ def scrub_requester_details(request_ids):
     request_ids = list(request_ids)
     if not request_ids:
         return 0
+    # Letters first: what to redact in their bodies is read from the request rows.
+    letters.scrub_letters(request_ids)
+    attachments.remove_files(request_ids)
     # The extension reason is sent to the requester and may quote them: it goes too.
     blank = dict.fromkeys((*SubjectRequest.REQUESTER_FIELDS, "extension_reason"), "")
     now = timezone.now()
@@ -404,9 +356,6 @@ def scrub_requester_details(request_ids):
         **blank, requester_scrubbed_at=now, updated_at=now
     )
     SubjectRequest.history.filter(id__in=request_ids).update(**blank, requester_scrubbed_at=now)
-    scrubbed_text = _("[removed under the portal's retention rules]")
-    ResponseLetter.objects.filter(request_id__in=request_ids).update(body=scrubbed_text)
-    ResponseLetter.history.filter(request_id__in=request_ids).update(body=scrubbed_text)
     DeadlineEvent.objects.filter(request_id__in=request_ids).update(reason="")
     return count
 

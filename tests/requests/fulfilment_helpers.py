@@ -3,9 +3,10 @@ request from them that is matched and verified."""
 
 import datetime
 
+from django.db import connection
 from django.utils import timezone
 
-from requests import services
+from requests import fulfilment, services
 from requests.models import IdentityMethod, RequestChannel, RequestKind, SubjectRequest
 from retention.models import Record
 from tests.factories import (
@@ -89,3 +90,35 @@ __all__ = [
     "make_request",
     "three_systems",
 ]
+
+
+TEXT_TYPES = {"CharField", "TextField", "JSONField", "SlugField", "EmailField"}
+
+
+def tables_containing(*needles):
+    """{needle: [table.column, ...]} for every text column of every table that holds it."""
+    found = {needle: [] for needle in needles}
+    introspection = connection.introspection
+    with connection.cursor() as cursor:
+        for table in introspection.table_names(cursor):
+            for column in introspection.get_table_description(cursor, table):
+                field_type = introspection.get_field_type(column.type_code, column)
+                if field_type not in TEXT_TYPES:
+                    continue
+                name = connection.ops.quote_name(column.name)
+                for needle in needles:
+                    cursor.execute(
+                        f"SELECT 1 FROM {connection.ops.quote_name(table)} "
+                        f"WHERE {name}::text ILIKE %s LIMIT 1",
+                        [f"%{needle}%"],
+                    )
+                    if cursor.fetchone():
+                        found[needle].append(f"{table}.{column.name}")
+    return {needle: places for needle, places in found.items() if places}
+
+
+def resolve_all_as_erased(request, dpo):
+    tasks = fulfilment.open_tasks_for(request, actor=dpo)
+    for task in tasks:
+        fulfilment.resolve_task(task, actor=dpo, resolution=fulfilment.Resolution.ERASED)
+    return {task.system.code: task for task in request.tasks.select_related("system")}

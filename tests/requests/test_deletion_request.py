@@ -2,99 +2,16 @@
 answer says so, and afterwards the person is nowhere in the database, history tables included."""
 
 import pytest
-from django.db import connection
 
 from consent.models import Consent
 from dpo_portal.register.models import DataSubject, SuppressionEntry
 from dpo_portal.register.services import is_suppressed
-from requests import fulfilment, services
+from requests import fulfilment
 from requests.models import KeptReason, RequestStatus, TaskStatus
 from retention.models import Record, RecordStatus
-from retention.services import place_hold
-from tests.consent.helpers import make_activity, make_consent
-from tests.requests.fulfilment_helpers import (
-    dpo_and_organisation,
-    make_category,
-    make_person,
-    make_record,
-    make_request,
-    three_systems,
-)
+from tests.requests.fulfilment_helpers import resolve_all_as_erased, tables_containing
 
 pytestmark = pytest.mark.django_db
-
-TEXT_TYPES = {"CharField", "TextField", "JSONField", "SlugField", "EmailField"}
-
-
-def tables_containing(*needles):
-    """{needle: [table.column, ...]} for every text column of every table that holds it."""
-    found = {needle: [] for needle in needles}
-    introspection = connection.introspection
-    with connection.cursor() as cursor:
-        for table in introspection.table_names(cursor):
-            for column in introspection.get_table_description(cursor, table):
-                field_type = introspection.get_field_type(column.type_code, column)
-                if field_type not in TEXT_TYPES:
-                    continue
-                name = connection.ops.quote_name(column.name)
-                for needle in needles:
-                    cursor.execute(
-                        f"SELECT 1 FROM {connection.ops.quote_name(table)} "
-                        f"WHERE {name}::text ILIKE %s LIMIT 1",
-                        [f"%{needle}%"],
-                    )
-                    if cursor.fetchone():
-                        found[needle].append(f"{table}.{column.name}")
-    return {needle: places for needle, places in found.items() if places}
-
-
-@pytest.fixture
-def deletion_case():
-    organisation, dpo = dpo_and_organisation()
-    person = make_person(organisation)
-    other = make_person(
-        organisation,
-        first_name="Orxan",
-        last_name="Başqa",
-        fin="5ZK8R2T",
-        phone="+994701112233",
-        email="orxan@example.az",
-    )
-    core, crm, aml = three_systems(organisation)
-    identity = make_category(organisation, "identity", name="Identity")
-    contact = make_category(organisation, "contact", name="Contact")
-    records = {
-        "core": make_record(person, core, identity),
-        "crm": make_record(person, crm, contact),
-        "aml": make_record(person, aml, identity),
-    }
-    others_record = make_record(other, crm, contact)
-    # The AML/CFT law keeps the screening file: a hold on that one record.
-    place_hold(
-        organisation=organisation,
-        actor=dpo,
-        reason="AML/CFT law: keep screening files 5 years after the relationship ends",
-        reference="AML-2026-7",
-        record=records["aml"],
-    )
-    activity = make_activity(organisation, "marketing", name="Direct marketing")
-    make_consent(person, activity, evidence_reference=f"form signed by {person.last_name}")
-    request = make_request(person, actor=dpo)
-    # A letter acknowledging receipt, which names the requester.
-    services.create_letter(
-        request,
-        language="en",
-        actor=dpo,
-        body=f"Dear {person.first_name} {person.last_name}, we received your request.",
-    )
-    return dpo, person, other, records, others_record, request
-
-
-def resolve_all_as_erased(request, dpo):
-    tasks = fulfilment.open_tasks_for(request, actor=dpo)
-    for task in tasks:
-        fulfilment.resolve_task(task, actor=dpo, resolution=fulfilment.Resolution.ERASED)
-    return {task.system.code: task for task in request.tasks.select_related("system")}
 
 
 def test_deletion_opens_one_task_per_system_holding_the_persons_records(deletion_case):

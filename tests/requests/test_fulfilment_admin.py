@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from dpo_portal.jobs.models import Job
@@ -80,10 +81,20 @@ def test_dpo_resolves_tasks_and_completes_after_confirming(client, case):
     request.refresh_from_db()
     assert request.is_open  # looking at the confirmation changes nothing
 
-    response = client.post(f"{base}/complete/", {"confirm": "yes"})
+    # A deletion is not closed without its answer: the requester is erased right after.
+    response = client.post(f"{base}/complete/", {"confirm": "yes"}, follow=True)
+    assert "Choose how the answer is sent" in response.content.decode()
+    request.refresh_from_db()
+    assert request.is_open
+
+    response = client.post(
+        f"{base}/complete/",
+        {"confirm": "yes", "letter_channel": "email", "letter_language": "en"},
+    )
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == RequestStatus.PARTIALLY_COMPLETED
+    assert [message.to for message in mail.outbox] == [[person.email]]
     person.refresh_from_db()
     assert person.is_erased
     listing = client.get(reverse("admin:requests_subjectrequest_changelist"))

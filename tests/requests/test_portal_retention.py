@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from requests import services
+from requests import letters, services
 from requests.models import DeadlineEvent, RequestStatus, ResponseLetter, SubjectRequest
 from requests.tasks import scrub_closed_request_details
 from tests.factories import Role, make_organisation, make_user
@@ -27,7 +27,7 @@ def closed_request(organisation, dpo, *, days_ago):
     )
     services.request_identity_information(request, reason=f"{NAME}: ID copy", actor=dpo)
     services.identity_information_received(request, actor=dpo)
-    services.create_letter(request, language="en", actor=dpo)
+    letters.create_letter(request, language="en", actor=dpo)
     services.close_request(
         request,
         status=RequestStatus.REFUSED,

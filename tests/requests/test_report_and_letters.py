@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from requests import services
+from requests import letters, services
 from requests.models import RequestKind, RequestStatus, ResponseLetter
 from tests.factories import Role, make_organisation, make_user
 from tests.requests.helpers import make_request
@@ -123,9 +123,12 @@ def test_letter_is_filled_from_the_request_printable_and_kept(client, history):
     )
     letter = ResponseLetter.objects.get(request=request)
     assert response.url == reverse("admin:requests_letter", args=[request.pk, letter.pk])
+    # Addressed to the person; the body, which is kept after they are erased, does not name them.
+    assert letter.addressee.splitlines()[0] == REQUESTER
+    assert letter.salutation == f"Dear {REQUESTER},"
+    assert REQUESTER not in letter.body
     for expected in (
         request.reference,
-        REQUESTER,
         "The loan is still being repaid",
         "Aynur DPO",
         "Law on Personal Data, art. 7.2.5 and 9.4",
@@ -134,6 +137,7 @@ def test_letter_is_filled_from_the_request_printable_and_kept(client, history):
     printable = client.get(response.url).content.decode()
     assert "window.print()" in printable
     assert "The loan is still being repaid" in printable
+    assert REQUESTER in printable
 
 
 def test_letters_exist_for_every_kind_in_both_languages(history):
@@ -141,7 +145,7 @@ def test_letters_exist_for_every_kind_in_both_languages(history):
     for kind in RequestKind:
         request = make_request(organisation, kind=kind)
         for language in ("az", "en"):
-            letter = services.create_letter(request, language=language, actor=dpo)
+            letter = letters.create_letter(request, language=language, actor=dpo)
             assert letter.template == f"requests/letters/{kind}_{language}.txt"
             assert request.reference in letter.body
     azerbaijani = ResponseLetter.objects.filter(language="az").first()
