@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('register', '0004_list_filter_indexes'),
-        ('requests', '0002_requestreport'),
+        ('requests', '0003_request_follows_regime_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
