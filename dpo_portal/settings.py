@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     # Our apps, in dependency order: an app may import only from those above it.
     "dpo_portal.register",
     "dpo_portal.audit",
+    "dpo_portal.approvals",
     "dpo_portal.jobs",
     "dpo_portal.notifications",
     "consent",
