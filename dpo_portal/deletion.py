@@ -66,7 +66,7 @@ def uses_of(objs, *, parts=()):
             .count()
         )
         if count:
-            uses.append((capfirst(related._meta.verbose_name_plural), count))
+            uses.append((capfirst(related._meta.verbose_name), count))
     return uses
 
 

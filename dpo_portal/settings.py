@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests.tasks.send_request_reminders",
         "schedule": crontab(hour=8, minute=30),
     },
+    "audit-chain-check": {
+        "task": "dpo_portal.audit.tasks.verify_audit_chains",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "request-details-scrub": {
         "task": "requests.tasks.scrub_closed_request_details",
         "schedule": crontab(hour=2, minute=45),

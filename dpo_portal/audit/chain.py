@@ -152,3 +152,12 @@ def verify(organisation_id):
     if expected <= head_sequence or previous != head_hash:
         return result(Break(expected, None, "missing_at_end"))
     return result(None)
+
+
+def verify_and_store(organisation_id):
+    """verify(), and keep its result on the chain head for the dashboard."""
+    from .models import AuditChainHead
+
+    check = verify(organisation_id)
+    AuditChainHead.store_check(check)
+    return check
