@@ -183,14 +183,29 @@ def complete_view(model_admin, request, object_id):
         raise Http404
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         obj = model_admin._object_for_change(request, object_id)
-        return model_admin._run(
-            request,
-            obj,
-            lambda: fulfilment.complete_request(
+        try:
+            obj = fulfilment.complete_request(
                 obj, actor=request.user, reason=request.POST.get("reason", "")
-            ),
-            _("The request is closed; prepare the response letter."),
-        )
+            )
+        except ValidationError as error:
+            model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            if obj.is_open:  # four eyes: the first approval is recorded
+                model_admin.message_user(
+                    request,
+                    _(
+                        "Your approval is recorded. A second DPO must confirm it before the "
+                        "person is erased."
+                    ),
+                    messages.INFO,
+                )
+            else:
+                model_admin.message_user(
+                    request,
+                    _("The request is closed; prepare the response letter."),
+                    messages.SUCCESS,
+                )
+        return model_admin._back(obj)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     tasks = list(obj.tasks.select_related("system"))

@@ -115,3 +115,39 @@ def test_releasing_a_hold_needs_a_second_dpo():
         services.release_hold(hold, actor=first, reason="Settled")
     hold = services.release_hold(hold, actor=second, reason="Settled")
     assert hold.released_at is not None and hold.released_by == second
+
+
+def test_completing_an_erasure_needs_a_second_dpo():
+    from requests import fulfilment
+    from requests.models import RequestStatus
+    from tests.requests.fulfilment_helpers import (
+        dpo_and_organisation,
+        make_category,
+        make_person,
+        make_request,
+        three_systems,
+    )
+    from tests.requests.fulfilment_helpers import make_record as make_held_record
+
+    organisation, first = dpo_and_organisation()
+    organisation.four_eyes = True
+    organisation.save()
+    second = make_user(Role.DPO, organisation)
+    person = make_person(organisation)
+    system = three_systems(organisation)[0]
+    make_held_record(person, system, make_category(organisation))
+    request = make_request(person, actor=first)
+    for task in fulfilment.open_tasks_for(request, actor=first):
+        fulfilment.resolve_task(task, actor=first, resolution=fulfilment.Resolution.ERASED)
+
+    request = fulfilment.complete_request(request, actor=first)
+    request.refresh_from_db()
+    person.refresh_from_db()
+    assert request.is_open and not person.is_erased
+    with pytest.raises(ValidationError):
+        fulfilment.complete_request(request, actor=first)
+
+    request = fulfilment.complete_request(request, actor=second)
+    person.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED and person.is_erased
+    assert SecondApproval.objects.get(target_id=str(request.pk)).second_by == second
