@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
 from dpo_portal.register.models import DataSubject, Organisation, normalise_fin
 from dpo_portal.register.scoping import (
     OrganisationImportExportAdmin,
@@ -38,7 +39,7 @@ from .services import withdraw_consent
 
 
 @admin.register(LegalBasis)
-class LegalBasisAdmin(SimpleHistoryAdmin):
+class LegalBasisAdmin(VocabularyAdmin, SimpleHistoryAdmin):
     """A reference list shared by every organisation; compliance officers keep it current."""
 
     list_display = ["name", "kind", "regime", "article", "reference_verification"]
@@ -106,7 +107,7 @@ def gap_flags(gaps):
 
 
 @admin.register(ProcessingActivity)
-class ProcessingActivityAdmin(OrganisationScopedAdmin):
+class ProcessingActivityAdmin(VocabularyAdmin, OrganisationScopedAdmin):
     change_list_template = "consent/admin/processingactivity_change_list.html"
     list_display = ["name", "code", "basis", "dpia_needed", "gap_column", "organisation"]
     list_filter = ["organisation", GapFilter, BasisKindFilter, "dpia_needed"]
@@ -250,7 +251,7 @@ class CurrentNoticeFilter(admin.SimpleListFilter):
 
 
 @admin.register(PrivacyNotice)
-class PrivacyNoticeAdmin(OrganisationScopedAdmin):
+class PrivacyNoticeAdmin(VocabularyAdmin, OrganisationScopedAdmin):
     list_display = [
         "registry_number",
         "edition",
@@ -341,7 +342,7 @@ class WithdrawalForm(forms.Form):
 
 
 @admin.register(Consent)
-class ConsentAdmin(OrganisationImportExportAdmin):
+class ConsentAdmin(NeverDeletedAdmin, OrganisationImportExportAdmin):
     form = ConsentForm
     resource_classes = [ConsentResource]
     list_display = [

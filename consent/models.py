@@ -229,7 +229,7 @@ class ConsentQuerySet(OrganisationQuerySet):
 
 class Consent(OrganisationOwned):
     subject = models.ForeignKey(
-        DataSubject, on_delete=models.CASCADE, related_name="consents", verbose_name=_("subject")
+        DataSubject, on_delete=models.PROTECT, related_name="consents", verbose_name=_("subject")
     )
     activity = models.ForeignKey(
         ProcessingActivity,

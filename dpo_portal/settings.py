@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dpo_portal.legal",
     "dpo_portal.register",
     "dpo_portal.audit",
+    "dpo_portal.approvals",
     "dpo_portal.jobs",
     "dpo_portal.notifications",
     "consent",
@@ -219,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
     "request-reminders": {
         "task": "requests.tasks.send_request_reminders",
         "schedule": crontab(hour=8, minute=30),
+    },
+    "audit-chain-check": {
+        "task": "dpo_portal.audit.tasks.verify_audit_chains",
+        "schedule": crontab(hour=3, minute=15),
     },
     "request-details-scrub": {
         "task": "requests.tasks.scrub_closed_request_details",

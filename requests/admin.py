@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from dpo_portal.deletion import NeverDeletedAdmin, NeverDeletedInline
 from dpo_portal.register.models import DataSubject, Membership
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import may_view_report
@@ -177,12 +178,11 @@ class AssignForm(forms.Form):
 # --- Inlines ----------------------------------------------------------------------------------
 
 
-class RequestTaskInline(admin.TabularInline):
+class RequestTaskInline(NeverDeletedInline, admin.TabularInline):
     model = RequestTask
     extra = 0
     fields = ["system", "action", "status", "kept_reason", "note", "resolved_by", "resolved_at"]
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = _("Tasks per system")
 
     def get_queryset(self, request):
@@ -199,7 +199,7 @@ class RequestTaskInline(admin.TabularInline):
 
 
 @admin.register(SubjectRequest)
-class SubjectRequestAdmin(OrganisationScopedAdmin):
+class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     form = SubjectRequestForm
     change_form_template = "requests/admin/change_form.html"
     change_list_template = "requests/admin/change_list.html"

@@ -16,6 +16,11 @@ from django.utils.translation import gettext_lazy
 
 from consent.models import Consent, ConsentChannel
 from consent.services import scrub_consent_evidence, withdraw_consent
+from dpo_portal.approvals.services import (
+    ERASURE_COMPLETION,
+    confirm_second_approval,
+    requires_second_approval,
+)
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.jobs.models import Job
 from dpo_portal.register.services import erase_subject
@@ -343,6 +348,8 @@ def complete_request(request, *, actor, reason="", letter_language=None, letter_
         raise ValidationError(
             _("%(n)d task(s) are still open: resolve each system first.") % {"n": len(still_open)}
         )
+    if erasure_awaits_second_approval(request, actor=actor):
+        return request  # first approval recorded; the request stays open
     status = outcome_for(tasks)
     explanation = "\n".join(part for part in (kept_explanation(tasks), reason.strip()) if part)
     request = close_request(request, status=status, reason=explanation, actor=actor)
@@ -353,6 +360,18 @@ def complete_request(request, *, actor, reason="", letter_language=None, letter_
     if request.kind == RequestKind.DELETION and request.subject_id:
         erase_in_portal(request, actor=actor)
     return request
+
+
+def erasure_awaits_second_approval(request, *, actor):
+    """Four eyes (the organisation's setting): completing a deletion erases the person, which
+    cannot be undone, so a first DPO's call is recorded and a second DPO's call goes ahead."""
+    if request.kind != RequestKind.DELETION or not request.subject_id:
+        return False
+    if not requires_second_approval(request.organisation):
+        return False
+    return not confirm_second_approval(
+        action=ERASURE_COMPLETION, target=request, actor=actor
+    ).confirmed
 
 
 def erase_in_portal(request, *, actor):

@@ -191,20 +191,35 @@ def complete_view(model_admin, request, object_id):
                 messages.ERROR,
             )
             return model_admin._back(obj)
-        return model_admin._run(
-            request,
-            obj,
-            lambda: fulfilment.complete_request(
+        try:
+            obj = fulfilment.complete_request(
                 obj,
                 actor=request.user,
                 reason=request.POST.get("reason", ""),
                 letter_language=letter_channel and request.POST.get("letter_language"),
                 letter_channel=letter_channel,
-            ),
-            _("The request is closed and its answer prepared.")
-            if letter_channel
-            else _("The request is closed; prepare the response letter."),
-        )
+            )
+        except ValidationError as error:
+            model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            if obj.is_open:  # four eyes: the first approval is recorded
+                model_admin.message_user(
+                    request,
+                    _(
+                        "Your approval is recorded. A second DPO must confirm it before the "
+                        "person is erased."
+                    ),
+                    messages.INFO,
+                )
+            else:
+                model_admin.message_user(
+                    request,
+                    _("The request is closed and its answer prepared.")
+                    if letter_channel
+                    else _("The request is closed; prepare the response letter."),
+                    messages.SUCCESS,
+                )
+        return model_admin._back(obj)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     tasks = list(obj.tasks.select_related("system"))

@@ -1,19 +1,28 @@
+import datetime
+
+import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from dpo_portal.approvals.services import DISPOSAL_APPROVAL, HOLD_RELEASE, open_approval
+from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
 from dpo_portal.jobs.models import start_job
+from dpo_portal.pdf import render_pdf
 from dpo_portal.register.models import Organisation
 from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
+from dpo_portal.reports import download, spreadsheet_cell
 
 from . import reports, services
 from .models import (
@@ -21,11 +30,10 @@ from .models import (
     DisposalBatch,
     LegalHold,
     Record,
+    RecordStatus,
     RetentionReport,
     RetentionRule,
 )
-
-SAMPLE_SIZE = 20
 
 
 def job_link(job):
@@ -49,7 +57,7 @@ def start_recompute(request, organisation):
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(OrganisationScopedAdmin):
+class RetentionRuleAdmin(VocabularyAdmin, OrganisationScopedAdmin):
     list_display = [
         "code",
         "name",
@@ -116,7 +124,7 @@ class RecordImportForm(forms.Form):
 
 
 @admin.register(Record)
-class RecordAdmin(OrganisationScopedAdmin):
+class RecordAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     list_display = [
         "id",
         "external_id",
@@ -275,7 +283,7 @@ class ReleaseForm(forms.Form):
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(OrganisationScopedAdmin):
+class LegalHoldAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     form = LegalHoldForm
     list_display = [
         "__str__",
@@ -330,9 +338,6 @@ class LegalHoldAdmin(OrganisationScopedAdmin):
         )
         obj.pk = placed.pk
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # holds are released, never deleted: the record of them must stay
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         hold = self.get_object(request, object_id)
         extra_context = {
@@ -359,8 +364,23 @@ class LegalHoldAdmin(OrganisationScopedAdmin):
             raise PermissionDenied
         form = ReleaseForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            services.release_hold(hold, actor=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The hold is released."))
+            try:
+                hold = services.release_hold(
+                    hold, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if hold.released_at is not None:
+                    messages.success(request, _("The hold is released."))
+                else:
+                    messages.info(
+                        request,
+                        _(
+                            "Your approval is recorded. A second DPO must confirm it before the "
+                            "hold is released."
+                        ),
+                    )
             return HttpResponseRedirect(reverse("admin:retention_legalhold_change", args=[hold.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -368,6 +388,7 @@ class LegalHoldAdmin(OrganisationScopedAdmin):
             "original": hold,
             "form": form,
             "title": _("Release the legal hold"),
+            "first_approval": open_approval(action=HOLD_RELEASE, target=hold),
         }
         return TemplateResponse(request, "retention/hold_release.html", context)
 
@@ -396,8 +417,66 @@ class RejectForm(forms.Form):
     )
 
 
+class ExcludeForm(forms.Form):
+    """Records ticked on the batch page, and what keeps them: a hold until a date (an
+    extension) or with no end."""
+
+    KINDS = [
+        (services.ExclusionKind.EXTENSION, gettext_lazy("Extend: keep them until a date")),
+        (services.ExclusionKind.HOLD, gettext_lazy("Hold: keep them until the hold is released")),
+    ]
+    record = forms.TypedMultipleChoiceField(coerce=int, label=gettext_lazy("records"))
+    kind = forms.ChoiceField(label=gettext_lazy("keep them by"), choices=KINDS)
+    until = forms.DateField(
+        label=gettext_lazy("until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("reason"), widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )
+
+    def __init__(self, data=None, *, record_ids):
+        super().__init__(data)
+        self.fields["record"].choices = [(pk, pk) for pk in record_ids]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == services.ExclusionKind.EXTENSION and not cleaned.get("until"):
+            self.add_error("until", _("An extension needs the date until which they are kept."))
+        if cleaned.get("kind") == services.ExclusionKind.HOLD:
+            cleaned["until"] = None
+        return cleaned
+
+
+class BatchRecordFilter(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Record, subject # or id in its system"), required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("status"),
+        required=False,
+        choices=[("", gettext_lazy("All")), *RecordStatus.choices],
+    )
+
+    def filter(self, records):
+        if not self.is_valid():
+            return records
+        q, status = self.cleaned_data["q"].strip(), self.cleaned_data["status"]
+        if status:
+            records = records.filter(status=status)
+        if q:
+            match = Q(external_id=q)
+            if q.isdigit():
+                match |= Q(pk=int(q)) | Q(subject_id=int(q))
+            records = records.filter(match)
+        return records
+
+
+BATCH_PAGE_SIZE = 100
+BATCH_RECORD_COLUMNS = ["pk", "external_id", "subject_id", "collected_at", "expires_on", "status"]
+
+
 @admin.register(DisposalBatch)
-class DisposalBatchAdmin(OrganisationScopedAdmin):
+class DisposalBatchAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     list_display = [
         "__str__",
         "system",
@@ -415,9 +494,6 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
     def has_add_permission(self, request):
         return False  # batches are made by the sweep
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_change_permission(self, request, obj=None):
         return False  # decisions go through the review pages below, never a plain form
 
@@ -430,26 +506,23 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
+        urls = [
+            ("approve", self.approve_view),
+            ("extend", self.extend_view),
+            ("reject", self.reject_view),
+            ("exclude", self.exclude_view),
+            ("records", self.records_export_view),
+            ("certificate", self.certificate_view),
+            ("certificate.pdf", self.certificate_pdf_view),
+        ]
         return [
-            path(
-                "<int:object_id>/approve/",
-                view(self.approve_view),
-                name="retention_disposalbatch_approve",
-            ),
-            path(
-                "<int:object_id>/extend/",
-                view(self.extend_view),
-                name="retention_disposalbatch_extend",
-            ),
-            path(
-                "<int:object_id>/reject/",
-                view(self.reject_view),
-                name="retention_disposalbatch_reject",
-            ),
-            path(
-                "<int:object_id>/certificate/",
-                view(self.certificate_view),
-                name="retention_disposalbatch_certificate",
+            *(
+                path(
+                    f"<int:object_id>/{name}/",
+                    view(handler),
+                    name=f"retention_disposalbatch_{name.replace('.', '_')}",
+                )
+                for name, handler in urls
             ),
             *super().get_urls(),
         ]
@@ -474,28 +547,37 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
             "original": batch,
             "batch": batch,
             "can_decide": self.can_decide(request, batch),
+            "first_approval": open_approval(action=DISPOSAL_APPROVAL, target=batch)
+            if batch.status != BatchStatus.APPROVED
+            else None,
+            "four_eyes": batch.organisation.four_eyes,
             **extra,
         }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The review page: what, how many, under which rule, and a sample without names."""
+        """The review page: what, how many, under which rule, and every record of the batch,
+        paged and filterable (ids and dates only, no names), with exclusion."""
         batch = self._batch(request, object_id)
-        records = batch.records.all()
-        sample = list(
-            records.order_by("pk").values(
-                "pk", "external_id", "subject_id", "collected_at", "expires_on", "status"
-            )[:SAMPLE_SIZE]
-        )
+        records = batch.records.order_by("pk")
+        record_filter = BatchRecordFilter(request.GET or None)
+        page = Paginator(
+            record_filter.filter(records).values(*BATCH_RECORD_COLUMNS), BATCH_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        exclusions = batch.exclusions.select_related("hold", "hold__placed_by").order_by("pk")
         context = self._context(
             request,
             batch,
             title=str(batch),
-            sample=sample,
+            page=page,
+            record_filter=record_filter,
+            filter_query=query.urlencode(),
+            exclude_form=ExcludeForm(record_ids=[]),
+            exclusions=exclusions,
             held_now=services.held_records(records.filter(status="due")).count()
             if batch.status != BatchStatus.APPROVED
             else 0,
-            extend_form=ExtendForm(),
-            reject_form=RejectForm(),
         )
         return TemplateResponse(request, "retention/batch_review.html", context)
 
@@ -504,12 +586,29 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
         if not self.can_decide(request, batch):
             raise PermissionDenied
         if request.method == "POST":
-            batch = services.approve_batch(batch, actor=request.user)
-            messages.success(
-                request,
-                _("Disposed of %(count)s records; certificate %(number)s issued.")
-                % {"count": batch.disposed_count, "number": batch.certificate_number},
-            )
+            try:
+                batch = services.approve_batch(batch, actor=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if batch.status == BatchStatus.APPROVED:
+                    messages.success(
+                        request,
+                        _("%(count)s records %(done)s; certificate %(number)s issued.")
+                        % {
+                            "count": batch.disposed_count,
+                            "done": batch.done_label,
+                            "number": batch.certificate_number,
+                        },
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _(
+                            "Your approval is recorded. A second DPO must confirm it before "
+                            "the records are disposed of."
+                        ),
+                    )
             return HttpResponseRedirect(
                 reverse("admin:retention_disposalbatch_change", args=[batch.pk])
             )
@@ -518,6 +617,63 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
             "retention/batch_approve.html",
             self._context(request, batch, title=_("Approve disposal")),
         )
+
+    def exclude_view(self, request, object_id):
+        batch = self._batch(request, object_id)
+        if not self.can_decide(request, batch) or request.method != "POST":
+            raise PermissionDenied
+        record_ids = list(batch.records.filter(status="due").values_list("pk", flat=True))
+        form = ExcludeForm(request.POST, record_ids=record_ids)
+        if form.is_valid():
+            try:
+                count = services.exclude_records(
+                    batch,
+                    form.cleaned_data["record"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data["until"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s record excluded from the batch.",
+                        "%(count)s records excluded from the batch.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+        else:
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+        return HttpResponseRedirect(
+            reverse("admin:retention_disposalbatch_change", args=[batch.pk])
+        )
+
+    def records_export_view(self, request, object_id):
+        """Every record of the batch (ids and dates, no names) as CSV or XLSX."""
+        batch = self._batch(request, object_id)
+        fmt = request.GET.get("format", "csv")
+        if fmt not in {"csv", "xlsx"}:
+            raise Http404
+        dataset = tablib.Dataset(
+            headers=[
+                _("Record"),
+                _("Id in its system"),
+                _("Subject #"),
+                _("Collected on"),
+                _("Expired on"),
+                _("Status"),
+            ],
+            title=str(batch)[:31],
+        )
+        labels = dict(RecordStatus.choices)
+        for row in batch.records.order_by("pk").values_list(*BATCH_RECORD_COLUMNS).iterator():
+            *values, status = row
+            dataset.append([*(spreadsheet_cell(value) for value in values), str(labels[status])])
+        return download([dataset], fmt, f"disposal-batch-{batch.pk}-records")
 
     def _decision_view(self, request, object_id, form_class, decide, template_title):
         batch = self._batch(request, object_id)
@@ -555,13 +711,34 @@ class DisposalBatchAdmin(OrganisationScopedAdmin):
 
         return self._decision_view(request, object_id, RejectForm, decide, _("Reject"))
 
-    def certificate_view(self, request, object_id):
+    def _certificate_context(self, request, object_id):
         batch = self._batch(request, object_id)
         if batch.status != BatchStatus.APPROVED:
             raise Http404
+        return {
+            "batch": batch,
+            "title": _("Certificate"),
+            "signatures": [
+                {**signature, "at": datetime.datetime.fromisoformat(signature["at"])}
+                for signature in batch.signatures
+            ],
+            "excluded": batch.exclusions.count(),
+        }
+
+    def certificate_view(self, request, object_id):
         return TemplateResponse(
-            request, "retention/certificate.html", {"batch": batch, "title": _("Certificate")}
+            request, "retention/certificate.html", self._certificate_context(request, object_id)
         )
+
+    def certificate_pdf_view(self, request, object_id):
+        context = {**self._certificate_context(request, object_id), "for_pdf": True}
+        response = HttpResponse(
+            render_pdf("retention/certificate.html", context, request=request),
+            content_type="application/pdf",
+        )
+        number = context["batch"].certificate_number
+        response["Content-Disposition"] = f'inline; filename="{number}.pdf"'
+        return response
 
 
 # The retention report for managers (retention/reports.py), entered from the admin index.

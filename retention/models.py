@@ -48,6 +48,15 @@ class EndAction(models.TextChoices):
     REVIEW = "review", _("Review")
 
 
+# What was done, in the words a certificate uses: an anonymisation is not a destruction.
+DONE_LABELS = {
+    EndAction.ERASE: _("destroyed"),
+    EndAction.ANONYMISE: _("anonymised"),
+    EndAction.ARCHIVE: _("archived"),
+    EndAction.REVIEW: _("reviewed"),
+}
+
+
 class RetentionRule(CodedEntry):
     """How long data of an activity and/or a category is kept, from which event, and what
     happens then. The most specific rule wins; among equally specific ones the longest."""
@@ -163,8 +172,10 @@ class Record(OrganisationOwned):
         db_index=False,
         verbose_name=_("organisation"),
     )
+    # PROTECT throughout: a record leaves through disposal or a request, never as the side
+    # effect of deleting what it points at (dpo_portal/deletion.py).
     subject = models.ForeignKey(
-        DataSubject, on_delete=models.CASCADE, related_name="records", verbose_name=_("subject")
+        DataSubject, on_delete=models.PROTECT, related_name="records", verbose_name=_("subject")
     )
     system = models.ForeignKey(
         System,
@@ -206,7 +217,7 @@ class Record(OrganisationOwned):
     )
     rule = models.ForeignKey(
         RetentionRule,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         db_index=False,
         null=True,
         blank=True,
@@ -313,7 +324,7 @@ class LegalHoldQuerySet(OrganisationQuerySet):
 def hold_target(model, label):
     return models.ForeignKey(
         model,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,  # a hold is evidence: it outlives nothing it covers
         null=True,
         blank=True,
         related_name="legal_holds",
@@ -478,6 +489,17 @@ class DisposalBatch(OrganisationOwned):
     kept_on_hold_count = models.PositiveIntegerField(_("records kept on hold"), default=0)
     action = models.CharField(_("action"), max_length=20, choices=EndAction.choices, blank=True)
     legal_reference = models.TextField(_("legal reference"), blank=True)
+    # Who approved, fixed at approval: [{"user_id", "name", "role", "at"}], one entry, or two
+    # where the organisation has four eyes on (the first approver, then the confirming one).
+    signatures = models.JSONField(_("approved by"), default=list, blank=True)
+    first_record_id = models.PositiveBigIntegerField(_("first record id"), null=True, blank=True)
+    last_record_id = models.PositiveBigIntegerField(_("last record id"), null=True, blank=True)
+    disposed_ids_sha256 = models.CharField(
+        _("SHA-256 of the disposed record ids"),
+        max_length=64,
+        blank=True,
+        help_text=_("Over the sorted ids in decimal, one per line, each line ending in a newline."),
+    )
 
     history = HistoricalRecords()
     objects = DisposalBatchQuerySet.as_manager()
@@ -506,6 +528,57 @@ class DisposalBatch(OrganisationOwned):
     def __str__(self):
         return _("Disposal batch #%(pk)s") % {"pk": self.pk}
 
+    @property
+    def done_label(self):
+        return DONE_LABELS.get(self.action or self.rule.end_action, "")
+
+
+class CertificateCounter(models.Model):
+    """The last disposal certificate number used per organisation and year, locked while a
+    batch is approved (as RequestCounter is for DSR references): numbers have no gaps, since
+    the counter moves in the approval's own transaction."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate counter")
+        verbose_name_plural = _("certificate counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year"], name="certificate_counter_per_organisation_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id}/{self.year}: {self.last_number}"
+
+
+class BatchExclusion(OrganisationOwned):
+    """A record taken out of a batch before its approval, with the hold that keeps it: an
+    extension (a hold until a date) or a hold with no end. The hold carries reason, who, when."""
+
+    batch = models.ForeignKey(
+        DisposalBatch,
+        on_delete=models.PROTECT,
+        related_name="exclusions",
+        verbose_name=_("disposal batch"),
+    )
+    record = models.ForeignKey(
+        Record, on_delete=models.PROTECT, related_name="+", verbose_name=_("record")
+    )
+    hold = models.ForeignKey(
+        LegalHold, on_delete=models.PROTECT, related_name="+", verbose_name=_("legal hold")
+    )
+
+    class Meta:
+        verbose_name = _("record excluded from a batch")
+        verbose_name_plural = _("records excluded from batches")
+        ordering = ["pk"]
+
 
 # --- Daily figures for the report -------------------------------------------------------------
 
@@ -516,10 +589,10 @@ class RetentionSnapshot(OrganisationOwned):
 
     taken_on = models.DateField(_("taken on"))
     system = models.ForeignKey(
-        System, on_delete=models.CASCADE, related_name="+", verbose_name=_("system")
+        System, on_delete=models.PROTECT, related_name="+", verbose_name=_("system")
     )
     category = models.ForeignKey(
-        DataCategory, on_delete=models.CASCADE, related_name="+", verbose_name=_("data category")
+        DataCategory, on_delete=models.PROTECT, related_name="+", verbose_name=_("data category")
     )
     held = models.PositiveIntegerField(_("records held"), default=0)
     due = models.PositiveIntegerField(_("records due"), default=0)

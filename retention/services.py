@@ -2,6 +2,7 @@
 honour holds when it erases on request. Every function is one transaction and writes its own
 AuditEvent (ids, counts and codes only)."""
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -11,12 +12,21 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dpo_portal.approvals.services import (
+    DISPOSAL_APPROVAL,
+    HOLD_RELEASE,
+    confirm_second_approval,
+    requires_second_approval,
+    signatures,
+)
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.register.models import DataSubject
 from dpo_portal.register.services import erase_subject
 
 from .models import (
+    BatchExclusion,
     BatchStatus,
+    CertificateCounter,
     DisposalBatch,
     EndAction,
     LegalHold,
@@ -63,10 +73,15 @@ def place_hold(*, organisation, actor, reason, reference="", until=None, **targe
 @transaction.atomic
 def release_hold(hold, *, actor, reason=""):
     """Release a hold. Records it kept on hold go back to active, so the next sweep takes them
-    up again (unless another hold still covers them)."""
-    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    up again (unless another hold still covers them). With four eyes on, the first call records
+    the first approval and the hold stays; a second DPO's call releases it."""
+    hold = LegalHold.objects.select_for_update().select_related("organisation").get(pk=hold.pk)
     if hold.released_at is not None:
         return hold
+    if requires_second_approval(hold.organisation):
+        approval = confirm_second_approval(action=HOLD_RELEASE, target=hold, actor=actor)
+        if not approval.confirmed:
+            return hold
     hold.released_at, hold.released_by, hold.release_reason = timezone.now(), actor, reason
     hold._history_user = actor
     hold.save()
@@ -173,25 +188,54 @@ def _require_approver(batch, actor):
         raise PermissionDenied
 
 
-def certificate_number(batch):
-    return f"DC-{batch.decided_at:%Y}-{batch.pk:06d}"
+def next_certificate_number(organisation_id, year):
+    """Take the organisation's next certificate number of ``year``: DC-2026-000001, …, without
+    gaps (the counter row is locked and moves in the approval's transaction)."""
+    CertificateCounter.objects.get_or_create(organisation_id=organisation_id, year=year)
+    counter = CertificateCounter.objects.select_for_update().get(
+        organisation_id=organisation_id, year=year
+    )
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"DC-{year}-{counter.last_number:06d}"
+
+
+def disposed_ids_digest(record_ids):
+    """SHA-256 over the sorted record ids, in decimal, one per line, each ending in a newline:
+    what anyone can recompute from the certificate's list of ids."""
+    digest = hashlib.sha256()
+    for record_id in sorted(record_ids):
+        digest.update(f"{record_id}\n".encode())
+    return digest.hexdigest()
 
 
 @transaction.atomic
 def approve_batch(batch, *, actor):
     """Dispose of the batch's records by its rule's end action and issue the certificate.
 
-    Records placed on hold after batching stay out: they go back to on hold. For erase and
-    anonymise, people left with no record anywhere in the inventory are scrubbed from the portal
-    too (consent evidence, then the subject row and its history)."""
+    With four eyes on (the organisation's setting), the first DPO's approval is recorded and
+    the batch waits; a second DPO's confirmation disposes. Records placed on hold after
+    batching stay out: they go back to on hold. For erase and anonymise, people left with no
+    record anywhere in the inventory are scrubbed from the portal too (consent evidence, then
+    the subject row and its history)."""
     _require_approver(batch, actor)
     batch = _lock_undecided(batch)
+    approval = None
+    if requires_second_approval(batch.organisation):
+        approval = confirm_second_approval(action=DISPOSAL_APPROVAL, target=batch, actor=actor)
+        if not approval.confirmed:
+            return batch
     now = timezone.now()
     action = batch.rule.end_action
     records = Record.objects.filter(disposal_batch=batch, status=RecordStatus.DUE)
     kept = records.held().update(status=RecordStatus.ON_HOLD, disposal_batch=None, updated_at=now)
     disposed = records.update(
         status=RecordStatus.DISPOSED, disposed_at=now, disposal_action=action, updated_at=now
+    )
+    disposed_ids = list(
+        Record.objects.filter(disposal_batch=batch, status=RecordStatus.DISPOSED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     scrubbed = 0
     if action in SCRUBBING_ACTIONS and disposed:
@@ -215,7 +259,13 @@ def approve_batch(batch, *, actor):
     batch.disposed_count, batch.kept_on_hold_count = disposed, kept
     batch.action = action
     batch.legal_reference = batch.rule.legal_reference
-    batch.certificate_number = certificate_number(batch)
+    batch.certificate_number = next_certificate_number(
+        batch.organisation_id, timezone.localdate(now).year
+    )
+    batch.signatures = signatures(approval, actor=actor, at=now, organisation=batch.organisation)
+    batch.first_record_id = disposed_ids[0] if disposed_ids else None
+    batch.last_record_id = disposed_ids[-1] if disposed_ids else None
+    batch.disposed_ids_sha256 = disposed_ids_digest(disposed_ids)
     batch._history_user = actor
     batch.save()
     AuditEvent.record(
@@ -228,8 +278,63 @@ def approve_batch(batch, *, actor):
         kept_on_hold=kept,
         subjects_scrubbed=scrubbed,
         certificate=batch.certificate_number,
+        approvers=[signature["user_id"] for signature in batch.signatures],
     )
     return batch
+
+
+class ExclusionKind:
+    EXTENSION = "extension"
+    HOLD = "hold"
+
+
+@transaction.atomic
+def exclude_records(batch, record_ids, *, actor, reason, until=None, reference=""):
+    """Take records out of an undecided batch, each kept by a hold on the record: until a date
+    (an extension) or with no end (``until=None``). The batch's count follows; the sweep takes
+    an extended record up again once its hold has run out."""
+    _require_approver(batch, actor)
+    batch = _lock_undecided(batch)
+    if not reason.strip():
+        raise ValidationError(_("Excluding records needs a reason."))
+    if until is not None and until <= timezone.localdate():
+        raise ValidationError(_("The new date must lie in the future."))
+    records = list(
+        Record.objects.filter(
+            disposal_batch=batch, status=RecordStatus.DUE, pk__in=list(record_ids)
+        ).order_by("pk")
+    )
+    if not records:
+        raise ValidationError(_("Choose at least one record of this batch."))
+    for record in records:
+        hold = place_hold(
+            organisation=batch.organisation,
+            actor=actor,
+            reason=reason,
+            reference=reference or str(batch),
+            until=until,
+            record=record,
+        )
+        BatchExclusion.objects.create(
+            organisation=batch.organisation, batch=batch, record=record, hold=hold
+        )
+    excluded = Record.objects.filter(pk__in=[record.pk for record in records]).update(
+        status=RecordStatus.ON_HOLD, disposal_batch=None, updated_at=timezone.now()
+    )
+    batch.record_count = batch.records.count()
+    batch._history_user = actor
+    batch.save(update_fields=["record_count", "updated_at"])
+    AuditEvent.record(
+        "retention.records_excluded",
+        organisation=batch.organisation,
+        actor=actor,
+        target=batch,
+        records=excluded,
+        kind=ExclusionKind.EXTENSION if until else ExclusionKind.HOLD,
+        until=until,
+        record_ids=[record.pk for record in records],
+    )
+    return excluded
 
 
 SCRUB_INLINE_LIMIT = 200

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
+
 from . import resources
 from .models import (
     DataCategory,
@@ -35,6 +37,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         (None, {"fields": ["name", "slug", "legal_form", "tax_id", "address", "country"]}),
         (_("Data protection officer"), {"fields": ["dpo_name", "dpo_email", "dpo_phone"]}),
         (_("Regime and languages"), {"fields": ["regime", "languages"]}),
+        (_("Evidence"), {"fields": ["four_eyes"]}),
     ]
 
     def has_add_permission(self, request):
@@ -66,7 +69,7 @@ class MembershipAdmin(OrganisationScopedAdmin):
         return request.user.is_superuser
 
 
-class CodedEntryAdmin(OrganisationImportExportAdmin):
+class CodedEntryAdmin(VocabularyAdmin, OrganisationImportExportAdmin):
     list_display = ["name", "code", "organisation"]
     list_filter = ["organisation"]
     search_fields = ["name", "code"]
@@ -161,7 +164,7 @@ class SystemAdmin(CodedEntryAdmin):
 
 
 @admin.register(DataSubject)
-class DataSubjectAdmin(OrganisationImportExportAdmin):
+class DataSubjectAdmin(NeverDeletedAdmin, OrganisationImportExportAdmin):
     resource_classes = [resources.DataSubjectResource]
     list_display = ["__str__", "external_ref", "fin", "phone", "email", "subject_type"]
     list_filter = [OrganisationListFilter, "subject_type"]

@@ -180,6 +180,16 @@ DEMO_USERS = [
     ("demo-admin", "admin@portal.demo", [], True),
 ]
 
+# Full names: certificates and the audit trail name people, not usernames.
+DEMO_NAMES = {
+    "demo-dpo": ("Leyla", "Həsənova"),
+    "demo-compliance": ("Tural", "Quliyev"),
+    "demo-manager": ("Nigar", "Əliyeva"),
+    "demo-auditor": ("Kamran", "İsmayılov"),
+    "demo-dpo-both": ("Rəşad", "Məmmədov"),
+    "demo-admin": ("Portal", "Administrator"),
+}
+
 # fmt: on
 
 # --- Synthetic people -------------------------------------------------------------------------
@@ -406,7 +416,15 @@ def _subjects(organisation, types, weights, count, prefix, used_fins):
 def _users(organisations):
     User = get_user_model()
     for username, email, memberships, superuser in DEMO_USERS:
-        user = User(username=username, email=email, is_staff=True, is_superuser=superuser)
+        first_name, last_name = DEMO_NAMES[username]
+        user = User(
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            is_staff=True,
+            is_superuser=superuser,
+        )
         user.set_password(settings.DEMO_PASSWORD)
         user.save()
         for slug, role in memberships:
@@ -428,6 +446,7 @@ def load(stdout, subjects_per_organisation):
         dpo_email="dpo@allall.demo",
         regime=Regime.AZERBAIJAN,
         languages="az,en",
+        four_eyes=True,
     )
     qonshu = Organisation.objects.create(
         name="Qonshu app",

@@ -117,6 +117,14 @@ class Organisation(models.Model):
         help_text=_("Language codes of notices and letters, comma separated, e.g. az,en."),
     )
     country = CountryField(_("country"), default="AZ")
+    four_eyes = models.BooleanField(
+        _("four eyes on irreversible steps"),
+        default=False,
+        help_text=_(
+            "Approving a disposal batch, completing an erasure that disposes records and "
+            "releasing a legal hold then need a second DPO's confirmation."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -643,7 +651,7 @@ class RecipientReview(models.Model):
     """One periodic review of a recipient. Reviews are only ever added, so all of them stay."""
 
     recipient = models.ForeignKey(
-        Recipient, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("recipient")
+        Recipient, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("recipient")
     )
     reviewed_on = models.DateField(_("reviewed on"))
     reviewed_by = models.ForeignKey(

@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
+from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
+
 from . import (
     recipient_pages,  # noqa: F401  (registers the dashboard panel and subject section)
     resources,
@@ -188,7 +190,8 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(OrganisationImportExportAdmin):
+class RecipientAdmin(VocabularyAdmin, OrganisationImportExportAdmin):
+    deleted_with_it = ("transfers",)
     resource_classes = [resources.RecipientResource]
     change_list_template = "register/recipient/change_list.html"
     change_form_template = "register/recipient/change_form.html"
@@ -439,7 +442,7 @@ class DisclosureForm(OrganisationScopedForm):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(OrganisationScopedAdmin):
+class DisclosureAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     form = DisclosureForm
     list_display = ["disclosed_on", "recipient", "request_reference", "legal_basis", "organisation"]
     list_filter = [OrganisationListFilter, "recipient"]

@@ -175,3 +175,21 @@ def sync_user_groups(user):
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_organisation_ids_cache", None)
+
+
+def signatory(user, organisation_id):
+    """{"user_id", "name", "role"} of a user acting for an organisation, as printed on evidence
+    (certificates, the audit trail): the full name, falling back on the username, and the role
+    held there."""
+    from django.utils.translation import gettext as _
+
+    membership = Membership.objects.filter(user=user, organisation_id=organisation_id).first()
+    if membership is not None:
+        role = membership.get_role_display()
+    else:
+        role = _("Administrator") if user.is_superuser else ""
+    return {
+        "user_id": user.pk,
+        "name": user.get_full_name() or user.get_username(),
+        "role": str(role),
+    }

@@ -28,14 +28,14 @@ def test_dpo_reviews_a_disposal_batch_and_approves_it(page, live_server):
 
     expect(page.locator(".record-count")).to_have_text("4")
     expect(page.get_by_text("Tax Code art. 71.4")).to_be_visible()
-    expect(page.locator("#batch-sample tbody tr")).to_have_count(4)
+    expect(page.locator("#batch-records tbody tr")).to_have_count(4)
     expect(page.locator("#content")).not_to_contain_text("Hüseynov")
 
     page.get_by_role("link", name="Approve disposal").click()
     expect(page.locator("#content")).to_contain_text("cannot be undone")
     page.get_by_role("button", name="Yes, dispose").click()
 
-    expect(page.locator(".messagelist")).to_contain_text("Disposed of 4 records")
+    expect(page.locator(".messagelist")).to_contain_text("4 records destroyed")
     expect(page.locator(".batch-status")).to_have_text("Approved and disposed")
     page.get_by_role("link", name="Disposal certificate").click()
     expect(page.locator("#disposed-count")).to_have_text("4")

@@ -20,5 +20,5 @@ class Command(BaseCommand):
             )
             if user.is_superuser:
                 roles = "superuser (all organisations)"
-            self.stdout.write(f"  {user.username:<24} {roles}")
+            self.stdout.write(f"  {user.username:<24} {user.get_full_name():<24} {roles}")
         self.stdout.write(f"  password for all: {settings.DEMO_PASSWORD}")
