@@ -33,6 +33,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         (None, {"fields": ["name", "slug", "legal_form", "tax_id", "address", "country"]}),
         (_("Data protection officer"), {"fields": ["dpo_name", "dpo_email", "dpo_phone"]}),
         (_("Regime and languages"), {"fields": ["regime", "languages"]}),
+        (_("Sign-in security"), {"fields": ["second_factor_for_all_staff"]}),
     ]
 
     def has_add_permission(self, request):
