@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.models import DataSubject, Membership
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import may_view_report
@@ -323,6 +324,7 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             services.register_request(obj, actor=request.user)
         else:
             super().save_model(request, obj, form, change)
+        warn_if_naming_a_person(request, obj)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

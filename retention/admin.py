@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dpo_portal.jobs.models import start_job
+from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.models import Organisation
 from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
@@ -328,6 +329,7 @@ class LegalHoldAdmin(OrganisationScopedAdmin):
             **{k: v for k, v in target.items() if v is not None},
         )
         obj.pk = placed.pk
+        warn_if_naming_a_person(request, placed)
 
     def has_delete_permission(self, request, obj=None):
         return False  # holds are released, never deleted: the record of them must stay
