@@ -105,14 +105,23 @@ def make_subject(organisation, **fields):
 
 
 def current_totp(device):
-    """The code an authenticator app would show now for ``device`` (a TOTPDevice), or the next
-    one if the current one was already used (django-otp refuses a code twice, and accepts one step
-    of drift), so a test can sign in twice within 30 seconds."""
+    """The code an authenticator app would show now for ``device`` (a TOTPDevice).
+
+    django-otp refuses a code twice and accepts one step of drift: when the current code was
+    already used (a second sign-in within 30 seconds), this gives the next one, and when that too
+    was used, it waits for the next step, as a person would.
+    """
+    import time
+
     from django_otp.oath import TOTP
 
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    if device.last_t is not None and totp.t() <= device.last_t:
-        totp.time += device.step
+    last_t = -1 if device.last_t is None else device.last_t
+    if totp.t() + device.tolerance <= last_t:
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.1)
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    while totp.t() <= last_t:
+        totp.time = totp.time + device.step
     return f"{totp.token():0{device.digits}d}"
 
 
