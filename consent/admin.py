@@ -40,7 +40,10 @@ from .services import withdraw_consent
 
 @admin.register(LegalBasis)
 class LegalBasisAdmin(VocabularyAdmin, SimpleHistoryAdmin):
-    """A reference list shared by every organisation; compliance officers keep it current."""
+    """A reference list shared by every organisation: one organisation's officer must not change
+    what all the others rely on, so only superusers add, change or delete (whatever permissions a
+    group was given). A basis in use by an activity cannot be deleted (PROTECT): the admin names
+    the activities instead."""
 
     list_display = ["name", "kind", "regime", "article", "reference_verification"]
     list_filter = ["regime", "kind"]
@@ -54,6 +57,15 @@ class LegalBasisAdmin(VocabularyAdmin, SimpleHistoryAdmin):
         if obj.reference is None:
             return "—"
         return f"{obj.reference.citation} ({obj.reference.verification})"
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 # --- Record of processing ---------------------------------------------------------------------

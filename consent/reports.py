@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from dpo_portal.exports import append_row, spreadsheet_cell
 from dpo_portal.register.models import HOME_COUNTRY, Recipient, System
 
 from .gaps import gaps_of
@@ -207,7 +208,7 @@ def record_xlsx(organisation):
     top = Alignment(wrap_text=True, vertical="top")
     header = controller_lines(organisation)
     for label, value in header:
-        sheet.append([str(label), value])
+        append_row(sheet, [str(label), value])
     for row_cells in sheet.iter_rows(min_row=1, max_row=len(header), max_col=1):
         row_cells[0].font = bold
     header_row = len(header) + 2  # after one blank row
@@ -217,7 +218,9 @@ def record_xlsx(organisation):
         cell.font, cell.alignment = bold, top
     for offset, row in enumerate(record_rows(organisation), start=1):
         for index, (key, _title) in enumerate(table_columns, start=1):
-            cell = sheet.cell(row=header_row + offset, column=index, value=row[key])
+            cell = sheet.cell(
+                row=header_row + offset, column=index, value=spreadsheet_cell(row[key])
+            )
             cell.alignment = top
     for index in range(1, len(table_columns) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 28

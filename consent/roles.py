@@ -10,7 +10,8 @@ ROLE_GRANTS = {
         "consent.consent": ALL,
     },
     Role.COMPLIANCE: {
-        "consent.legalbasis": ALL,
+        # Legal bases are shared by every organisation: only superusers change them.
+        "consent.legalbasis": "view",
         "consent.processingactivity": ALL,
         "consent.privacynotice": ALL,
         "consent.consent": "view",

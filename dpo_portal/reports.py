@@ -25,6 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .exports import safe_dataset
 from .register.models import Organisation
 from .register.roles import organisation_ids_for
 
@@ -46,15 +47,10 @@ def may_view_report(user, permission):
     return user.is_active and (user.is_superuser or bool(organisation_ids_for(user, permission)))
 
 
-def spreadsheet_cell(value):
-    """A value safe to put in a spreadsheet: a text starting with = + - @ would run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
-
-
 def download(datasets, fmt, filename):
-    """CSV of the first dataset, or an XLSX workbook with one sheet per dataset."""
+    """CSV of the first dataset, or an XLSX workbook with one sheet per dataset; every cell made
+    safe (dpo_portal.exports)."""
+    datasets = [safe_dataset(dataset) for dataset in datasets]
     content = datasets[0].export("csv") if fmt == "csv" else tablib.Databook(datasets).export(fmt)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,10 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django_countries",
     # Our apps, in dependency order: an app may import only from those above it.
     "dpo_portal.legal",
@@ -55,6 +60,7 @@ INSTALLED_APPS = [
     "dpo_portal.approvals",
     "dpo_portal.jobs",
     "dpo_portal.notifications",
+    "dpo_portal.security",
     "consent",
     "retention",
     "requests",
@@ -62,12 +68,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified once a second factor was entered in this session, then sends
+    # staff who need one and have not entered it to enrolment or verification.
+    "django_otp.middleware.OTPMiddleware",
+    "dpo_portal.security.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -89,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -109,15 +121,23 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Dates and numbers dressed up with dashes, and the portal's own words (demo, portal, …).
+    {"NAME": "dpo_portal.security.validators.NotOnlyDigitsAndPunctuationValidator"},
+    {"NAME": "dpo_portal.security.validators.ContextWordsValidator"},
 ]
 
-# Failed logins: five tries per user name and address, then a one-hour lock-out.
+# Failed logins: five tries per account (from any address) or per address (for any account),
+# then a one-hour lock-out. Per account stops a guesser who rotates addresses; per address stops
+# one who rotates user names.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 
@@ -129,6 +149,7 @@ TIME_ZONE = "Asia/Baku"
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the portal's own CSS and JS, shared by every app
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
@@ -164,8 +185,38 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Permissions-Policy has no Django setting: dpo_portal.security.middleware adds it.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Content-Security-Policy (django-csp 4): everything from our own origin, scripts only from files
+# or with the per-response nonce, never inline handlers. Styles allow inline because the Django
+# admin's own templates carry style attributes; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Second factor (django-otp): TOTP apps and single-use recovery codes. Who must use it is
+# decided per user by dpo_portal.security.policy (DPOs, compliance officers, superusers, and
+# everyone in an organisation that asks for it).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "DPO Portal")
+SECOND_FACTOR_RECOVERY_CODES = 10
 SESSION_COOKIE_AGE = 60 * 60 * 8
 
 EMAIL_BACKEND = os.environ.get(
@@ -262,7 +313,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-portal-2026")
+# The demo users' password (DEBUG only: load_demo refuses a production database). It passes the
+# password validators, like any password a person would choose.
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "caspian-pomegranate-47")
 
 # The largest attachment a request may carry (a scanned multi-page application fits easily).
 REQUEST_ATTACHMENT_MAX_BYTES = int(os.environ.get("REQUEST_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))

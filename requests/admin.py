@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dpo_portal.deletion import NeverDeletedAdmin, NeverDeletedInline
+from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.models import DataSubject, Membership
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import may_view_report
@@ -322,6 +323,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             services.register_request(obj, actor=request.user)
         else:
             super().save_model(request, obj, form, change)
+        warn_if_naming_a_person(request, obj)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

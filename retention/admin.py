@@ -19,6 +19,7 @@ from dpo_portal.approvals.services import DISPOSAL_APPROVAL, HOLD_RELEASE, open_
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
 from dpo_portal.jobs.models import start_job
 from dpo_portal.pdf import render_pdf
+from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.models import Organisation
 from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
@@ -337,6 +338,7 @@ class LegalHoldAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             **{k: v for k, v in target.items() if v is not None},
         )
         obj.pk = placed.pk
+        warn_if_naming_a_person(request, placed)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         hold = self.get_object(request, object_id)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.models import ProcessingActivity
+from dpo_portal.exports import spreadsheet_row
 from dpo_portal.register.models import (
     DataCategory,
     DataSubject,
@@ -247,7 +248,8 @@ class Importer:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([_("row"), _("column"), _("reason")])
-        writer.writerows(self.errors)
+        # A reason may quote the offending cell: written safe, like every export.
+        writer.writerows(spreadsheet_row(error) for error in self.errors)
         return out.getvalue().encode("utf-8")
 
     @transaction.atomic

@@ -26,7 +26,6 @@ from dpo_portal.reports import (
     ReportAdmin,
     may_view_report,
     report_organisations,
-    spreadsheet_cell,
 )
 
 from .models import DisposalBatch, Record, RecordStatus, RetentionSnapshot
@@ -195,7 +194,7 @@ def report_dataset(report):
     dataset = tablib.Dataset(headers=_headers(report), title=str(_("Retention report")))
     for row in report.rows:
         names = (row["organisation__name"], row["system__name"], row["category__name"])
-        dataset.append([spreadsheet_cell(v) for v in (*names, *(row[n] for n in FIGURES))])
+        dataset.append([*names, *(row[n] for n in FIGURES)])
     return dataset
 
 

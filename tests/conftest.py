@@ -9,12 +9,28 @@ browser             session: headless Chromium (/usr/bin/chromium, or $CHROMIUM_
 page                function: a fresh browser context (locale en-US) whose base_url is the
                     live_server, so `page.goto("/admin/")` works. Requests `live_server` and
                     `transactional_db`: the server thread only sees committed rows. A screenshot of
-                    a failing test is saved under test-results/.
+                    a failing test is saved under test-results/. Fails the test on any
+                    Content-Security-Policy violation reported on the browser console.
 celery_worker_real  function: a real Celery worker (solo pool, in a thread of the test process)
                     consuming from the REDIS_URL broker, with eager mode off. Requests
                     `transactional_db`, so the worker thread sees what the test committed. The
                     queue is purged first, so leftovers of earlier tests are not run. Results can
                     be read with `.get(timeout=...)` (the result backend is Redis too).
+
+Signing in
+----------
+The portal asks staff for a second factor (django-otp) after the password. Two doors, on purpose:
+
+* ``client.force_login(user)`` (and pytest-django's ``admin_client``) counts as signed in WITH the
+  second factor: the autouse fixture ``_force_login_counts_as_second_factor`` wraps
+  ``Client.force_login`` so that it also gives the user a confirmed recovery-code device named
+  FORCE_LOGIN_DEVICE_NAME and marks the session verified by it, exactly as django_otp.login()
+  does after a real code. force_login already skips the password; it is the test client's
+  "already authenticated" door, and tests that use it are about what comes after signing in.
+  Nothing in the portal's own code knows about it.
+* The real door: tests/factories.py:login(page, ...) in the browser, and a POST to /admin/login/
+  with the test client, go through the password AND the second-factor pages
+  (tests/security/test_second_factor.py proves the enforcement that way).
 
 Tests under tests/e2e/ are marked `e2e` automatically (`-m "not e2e"` skips the browser).
 """
@@ -89,6 +105,32 @@ def _test_web_settings(django_test_environment):
         yield
 
 
+# --- signing in ----------------------------------------------------------------------------------
+
+FORCE_LOGIN_DEVICE_NAME = "test client force_login"
+
+
+@pytest.fixture(autouse=True)
+def _force_login_counts_as_second_factor(monkeypatch):
+    """See "Signing in" above: force_login marks the session verified by a second factor."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    real_force_login = Client.force_login
+
+    def force_login(self, user, backend=None):
+        real_force_login(self, user, backend)
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name=FORCE_LOGIN_DEVICE_NAME, defaults={"confirmed": True}
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 # --- browser -------------------------------------------------------------------------------------
 
 
@@ -114,6 +156,20 @@ def page(request, browser, live_server, transactional_db):
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Every browser test also guards the Content-Security-Policy: a script, handler or resource
+    # the policy refused shows up on the console (Chromium says "...violates the following
+    # Content Security Policy directive..."), and fails the test at teardown.
+    csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and csp_violations.append(message.text)
+        ),
+    )
+    page.on(
+        "pageerror",
+        lambda error: "Content Security Policy" in str(error) and csp_violations.append(str(error)),
+    )
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -124,6 +180,10 @@ def page(request, browser, live_server, transactional_db):
         except Exception:
             pass  # a missing screenshot must not hide the real failure
     context.close()
+    if csp_violations:
+        pytest.fail(
+            "Content-Security-Policy violations in the browser:\n" + "\n".join(csp_violations)
+        )
 
 
 # --- celery --------------------------------------------------------------------------------------

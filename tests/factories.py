@@ -4,6 +4,7 @@ Plain functions over the ORM (no factory library): each returns a saved object a
 fields a test cares about as keyword arguments.
 """
 
+import base64
 import itertools
 
 from django.conf import settings
@@ -103,12 +104,62 @@ def make_subject(organisation, **fields):
     return DataSubject.objects.create(organisation=organisation, **fields)
 
 
+def current_totp(device):
+    """The code an authenticator app would show now for ``device`` (a TOTPDevice).
+
+    django-otp refuses a code twice and accepts one step of drift: when the current code was
+    already used (a second sign-in within 30 seconds), this gives the next one, and when that too
+    was used, it waits for the next step, as a person would.
+    """
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    last_t = -1 if device.last_t is None else device.last_t
+    if totp.t() + device.tolerance <= last_t:
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.1)
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    while totp.t() <= last_t:
+        totp.time = totp.time + device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
 def login(page, live_server, username, password=PASSWORD):
-    """Log in through the real admin login form in a Playwright page."""
+    """Log in through the real admin login form in a Playwright page, second factor included.
+
+    A user who must use a second factor and has none enrols like a person would: the test reads
+    the key shown as text, computes the code, enters it and continues past the recovery codes. One
+    who has enrolled enters the code of their authenticator device, computed here from the key.
+    """
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    if page.locator("#second-factor-enrol").count():
+        device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+        shown = page.locator("#totp-secret").inner_text().replace(" ", "")
+        assert base64.b32encode(device.bin_key).decode().rstrip("=") == shown
+        page.fill("#id_otp_token", current_totp(device))
+        with page.expect_navigation():
+            page.click("#second-factor-form input[type=submit]")
+        with page.expect_navigation():
+            page.click("#recovery-codes-continue")
+    elif page.locator("#second-factor-verify").count():
+        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        if device is not None:
+            code = current_totp(device)
+        else:  # only recovery codes (e.g. the force_login device of tests/conftest.py)
+            static = StaticDevice.objects.filter(user__username=username).first()
+            code = StaticToken.random_token()
+            static.token_set.create(token=code)
+        page.fill("#id_otp_token", code)
+        with page.expect_navigation():
+            page.click("#second-factor-form input[type=submit]")
 
 
 __all__ = [name for name in dir() if name.startswith("make_")] + ["PASSWORD", "Role", "settings"]

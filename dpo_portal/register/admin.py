@@ -38,6 +38,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         (_("Data protection officer"), {"fields": ["dpo_name", "dpo_email", "dpo_phone"]}),
         (_("Regime and languages"), {"fields": ["regime", "languages"]}),
         (_("Evidence"), {"fields": ["four_eyes"]}),
+        (_("Sign-in security"), {"fields": ["second_factor_for_all_staff"]}),
     ]
 
     def has_add_permission(self, request):

@@ -125,6 +125,14 @@ class Organisation(models.Model):
             "releasing a legal hold then need a second DPO's confirmation."
         ),
     )
+    second_factor_for_all_staff = models.BooleanField(
+        _("second factor for every member"),
+        default=False,
+        help_text=_(
+            "DPOs, compliance officers and superusers always sign in with a second factor; "
+            "tick to require it of managers and auditors too."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()

@@ -25,6 +25,7 @@ from . import (
     recipient_pages,  # noqa: F401  (registers the dashboard panel and subject section)
     resources,
 )
+from .erasure import warn_if_naming_a_person
 from .models import (
     Disclosure,
     Organisation,
@@ -469,3 +470,4 @@ class DisclosureAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         record_disclosure(form.instance, actor=request.user, created=not change)
+        warn_if_naming_a_person(request, form.instance)

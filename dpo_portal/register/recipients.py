@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from dpo_portal.exports import append_row
+
 from .models import Recipient, RecipientTransfer
 
 
@@ -77,9 +79,9 @@ def register_xlsx(organisation, rows=None):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Recipients")[:31]
-    sheet.append([_("Recipient register of %(name)s") % {"name": organisation.name}])
-    sheet.append([_("Exported on %(date)s") % {"date": timezone.localdate().isoformat()}])
-    sheet.append([])
+    append_row(sheet, [_("Recipient register of %(name)s") % {"name": organisation.name}])
+    append_row(sheet, [_("Exported on %(date)s") % {"date": timezone.localdate().isoformat()}])
+    append_row(sheet, [])
     headers = [
         _("Code"),
         _("Name"),
@@ -97,13 +99,14 @@ def register_xlsx(organisation, rows=None):
         _("Transfers abroad"),
         _("Transfer without a mechanism"),
     ]
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet["A1"].font = Font(bold=True, size=14)
     for row in rows:
         r = row.recipient
-        sheet.append(
+        append_row(
+            sheet,
             [
                 r.code,
                 r.name,
@@ -120,30 +123,32 @@ def register_xlsx(organisation, rows=None):
                 r.next_review_due,
                 "; ".join(transfer_label(t) for t in row.transfers),
                 _("Yes") if r.lacks_transfer_mechanism else _("No"),
-            ]
+            ],
         )
     transfers = workbook.create_sheet(_("Transfers abroad")[:31])
-    transfers.append(
+    append_row(
+        transfers,
         [
             _("Recipient code"),
             _("Recipient"),
             _("Destination country"),
             _("Mechanism"),
             _("Evidence"),
-        ]
+        ],
     )
     for cell in transfers[1]:
         cell.font = Font(bold=True)
     for row in rows:
         for t in row.transfers:
-            transfers.append(
+            append_row(
+                transfers,
                 [
                     row.recipient.code,
                     row.recipient.name,
                     t.country.name,
                     t.get_mechanism_display() or _("no mechanism"),
                     t.evidence,
-                ]
+                ],
             )
     for ws in (sheet, transfers):
         for column in ws.columns:

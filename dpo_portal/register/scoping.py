@@ -19,6 +19,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from dpo_portal.exports import SafeCSV, SafeXLSX
+
 from .models import Organisation, OrganisationOwned
 from .roles import member_organisation_ids, organisation_ids_for
 
@@ -242,7 +244,7 @@ class OrganisationImportExportAdmin(ImportExportMixin, OrganisationScopedAdmin):
     """
 
     import_formats = [CSV, XLSX, JSON]
-    export_formats = [CSV, XLSX, JSON]
+    export_formats = [SafeCSV, SafeXLSX, JSON]  # formula-safe cells (dpo_portal.exports)
 
     def has_import_permission(self, request):
         return super().has_import_permission(request) and self.has_add_permission(request)

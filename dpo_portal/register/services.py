@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dpo_portal.audit.models import AuditEvent
 
+from .erasure import redact_person
 from .models import (
     DataSubject,
     SuppressionEntry,
@@ -70,6 +71,7 @@ def is_suppressed(subject):
 @transaction.atomic
 def erase_subject(subject, *, actor, reason):
     """Scrub a data subject's personal data from the live row, its history and the admin log,
+    redact their identifiers from the free text of every object linked to them (erasure.py),
     and put keyed hashes of the identifiers on the suppression list.
 
     ``reason`` is a code such as "request" or "disposal", never free text about the person.
@@ -79,6 +81,8 @@ def erase_subject(subject, *, actor, reason):
     subject = DataSubject.objects.select_for_update().get(pk=subject.pk)
     if subject.is_erased:
         return subject
+    # While the identifiers are still known: out of every note, reason and log line about them.
+    free_text_rows = redact_person(subject)
     SuppressionEntry.objects.bulk_create(
         [
             SuppressionEntry(organisation_id=subject.organisation_id, kind=kind, digest=digest)
@@ -104,5 +108,6 @@ def erase_subject(subject, *, actor, reason):
         actor=actor,
         target=subject,
         reason=reason,
+        free_text_rows_redacted=free_text_rows,
     )
     return subject

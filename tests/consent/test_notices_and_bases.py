@@ -7,7 +7,7 @@ import pytest
 
 from consent.models import BasisKind, LegalBasis, PrivacyNotice
 from dpo_portal.register.models import Regime, Role
-from tests.consent.helpers import consent_url, ensure_legal_bases, make_notice
+from tests.consent.helpers import consent_url, ensure_legal_bases, make_activity, make_notice
 from tests.factories import make_organisation, make_user
 from tests.register.helpers import log_in
 
@@ -51,7 +51,7 @@ def test_seeding_again_keeps_an_edited_basis_as_it_is():
     )
 
 
-def test_compliance_officer_edits_a_legal_basis_and_a_dpo_only_reads_it(client):
+def test_only_a_superuser_changes_a_legal_basis_shared_by_every_organisation(client):
     ensure_legal_bases()
     org = make_organisation()
     basis = LegalBasis.objects.get(regime=Regime.GDPR, kind=BasisKind.CONTRACT)
@@ -64,13 +64,47 @@ def test_compliance_officer_edits_a_legal_basis_and_a_dpo_only_reads_it(client):
         "description": basis.description,
     }
 
-    log_in(client, make_user(Role.DPO, org))
-    assert client.post(url, form).status_code == 403
-    log_in(client, make_user(Role.COMPLIANCE, org))
-    assert client.post(url, form).status_code == 302
+    for role in (Role.DPO, Role.COMPLIANCE):
+        log_in(client, make_user(role, org))
+        assert client.post(url, form).status_code == 403
+    basis.refresh_from_db()
+    assert basis.article != "GDPR Art. 6(1)(b), first alternative"
 
+    log_in(client, make_user(superuser=True))
+    assert client.post(url, form).status_code == 302
     basis.refresh_from_db()
     assert basis.article == "GDPR Art. 6(1)(b), first alternative"
+
+
+def test_a_compliance_officer_cannot_delete_a_legal_basis(client):
+    ensure_legal_bases()
+    basis = LegalBasis.objects.get(regime=Regime.GDPR, kind=BasisKind.CONTRACT)
+    log_in(client, make_user(Role.COMPLIANCE, make_organisation()))
+
+    assert client.get(consent_url("legalbasis", "delete", basis.pk)).status_code == 403
+    assert (
+        client.post(consent_url("legalbasis", "delete", basis.pk), {"post": "yes"}).status_code
+        == 403
+    )
+    assert client.get(consent_url("legalbasis", "add")).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [basis.pk], "post": "yes"}
+    client.post(consent_url("legalbasis", "changelist"), bulk)
+
+    assert LegalBasis.objects.filter(pk=basis.pk).exists()
+
+
+def test_a_legal_basis_in_use_is_not_deleted_even_by_a_superuser(client):
+    ensure_legal_bases()
+    org = make_organisation()
+    activity = make_activity(org, basis_kind=BasisKind.CONTRACT)
+    basis = activity.legal_basis
+    log_in(client, make_user(superuser=True))
+
+    page = client.post(consent_url("legalbasis", "delete", basis.pk), {"post": "yes"})
+
+    assert page.status_code == 200
+    assert activity.name in page.content.decode()
+    assert LegalBasis.objects.filter(pk=basis.pk).exists()
 
 
 def test_current_notice_is_the_latest_in_force_per_organisation_and_language():

@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 
 from consent.models import BasisKind
 from tests.consent.helpers import basis, make_activity
-from tests.factories import PASSWORD, Role, make_organisation, make_user
+from tests.factories import Role, login, make_organisation, make_user
 
 
-def test_officer_fixes_an_activity_flagged_with_a_gap_and_downloads_the_record(page):
+def test_officer_fixes_an_activity_flagged_with_a_gap_and_downloads_the_record(page, live_server):
     org = make_organisation("allall", name="AllAll Finance")
     other = make_organisation("qonshu", name="Qonshu app")
     make_user(Role.COMPLIANCE, org, username="leyla")
@@ -21,10 +21,7 @@ def test_officer_fixes_an_activity_flagged_with_a_gap_and_downloads_the_record(p
     make_activity(other, "5-1-account", name="Resident accounts")
     consent_basis = basis(BasisKind.CONSENT)
 
-    page.goto("/admin/login/")
-    page.fill("#id_username", "leyla")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    login(page, live_server, "leyla")
 
     page.goto("/admin/consent/processingactivity/")
     results = page.locator("#result_list")

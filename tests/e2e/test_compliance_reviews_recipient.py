@@ -6,10 +6,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dpo_portal.register.models import next_review_after
-from tests.factories import PASSWORD, Role, make_organisation, make_recipient, make_user
+from tests.factories import Role, login, make_organisation, make_recipient, make_user
 
 
-def test_officer_marks_an_overdue_recipient_reviewed_and_it_leaves_the_filter(page):
+def test_officer_marks_an_overdue_recipient_reviewed_and_it_leaves_the_filter(page, live_server):
     today = timezone.localdate()
     org = make_organisation("allall", name="AllAll Finance")
     make_user(Role.COMPLIANCE, org, username="aysel")
@@ -24,10 +24,7 @@ def test_officer_marks_an_overdue_recipient_reviewed_and_it_leaves_the_filter(pa
     )
     make_recipient(org, name="Payment systems", next_review_due=today + datetime.timedelta(90))
 
-    page.goto("/admin/login/")
-    page.fill("#id_username", "aysel")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    login(page, live_server, "aysel")
 
     page.goto("/admin/register/recipient/")
     page.get_by_role("link", name="Review overdue").click()

@@ -9,6 +9,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from dpo_portal.register import demo
+from tests.factories import login
 
 
 @pytest.fixture
@@ -17,11 +18,10 @@ def demo_register(transactional_db, settings):
     demo.load(stdout=io.StringIO(), subjects_per_organisation=50)
 
 
-def test_demo_dpo_edits_a_recipient_in_azerbaijani_and_sees_it_in_history(page, demo_register):
-    page.goto("/admin/login/")
-    page.fill("#id_username", "demo-dpo")
-    page.fill("#id_password", settings.DEMO_PASSWORD)
-    page.click("input[type=submit]")
+def test_demo_dpo_edits_a_recipient_in_azerbaijani_and_sees_it_in_history(
+    page, live_server, demo_register
+):
+    login(page, live_server, "demo-dpo", settings.DEMO_PASSWORD)
     expect(page.locator("#user-tools")).to_be_visible()
 
     # The header's language switch: the page comes back in Azerbaijani (Django's own admin

@@ -135,7 +135,7 @@ def test_letter_is_filled_from_the_request_printable_and_kept(client, history):
     ):
         assert expected in letter.body
     printable = client.get(response.url).content.decode()
-    assert "window.print()" in printable
+    assert "data-print" in printable  # the Print button (static/portal/portal.js)
     assert "The loan is still being repaid" in printable
     assert REQUESTER in printable
 

@@ -21,4 +21,7 @@ class Command(BaseCommand):
             if user.is_superuser:
                 roles = "superuser (all organisations)"
             self.stdout.write(f"  {user.username:<24} {user.get_full_name():<24} {roles}")
-        self.stdout.write(f"  password for all: {settings.DEMO_PASSWORD}")
+        if settings.DEBUG:
+            self.stdout.write(f"  password for all: {settings.DEMO_PASSWORD}")
+        else:
+            self.stdout.write("  password for all: the one load_demo printed (DEBUG is off)")
