@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from dpo_portal.approvals.services import DISPOSAL_APPROVAL, HOLD_RELEASE, open_approval
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
+from dpo_portal.exports import spreadsheet_cell
 from dpo_portal.jobs.models import start_job
 from dpo_portal.pdf import render_pdf
 from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.models import Organisation
 from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
-from dpo_portal.reports import download, spreadsheet_cell
+from dpo_portal.reports import download
 
 from . import reports, services
 from .models import (

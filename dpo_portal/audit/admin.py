@@ -17,9 +17,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.deletion import NeverDeletedAdmin
+from dpo_portal.exports import spreadsheet_cell
 from dpo_portal.register.roles import member_organisation_ids
 from dpo_portal.register.scoping import OrganisationScopedAdmin
-from dpo_portal.reports import download, spreadsheet_cell
+from dpo_portal.reports import download
 
 from .models import AuditEvent
 from .reading import read
