@@ -1,43 +1,59 @@
 """The request admin: intake, the triage queue, and the request page with its deadline, identity,
-matching, assignment and letters.
+matching, assignment, the lifecycle's transitions and letters.
 
-The fulfilment of a request (tasks from the record inventory, access packages) lives in
-requests/fulfilment.py, which may plug into the request page through two optional functions:
-``admin_urls(model_admin)`` (extra URL patterns) and ``change_context(request, obj)`` (a dict
-merged into the page's context; its "fulfilment_template" is included on the page).
+The request page's fulfilment panel (tasks from the record inventory, access packages) has its
+views in requests/fulfilment_admin.py; "my tasks" is the RequestTask admin below.
 """
 
-import importlib
-import importlib.util
+import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from dpo_portal.register.models import DataSubject, Membership
+from dpo_portal.register.models import (
+    DataSubject,
+    fold_for_search,
+    normalise_fin,
+    normalise_id_document,
+    normalise_phone,
+)
+from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import may_view_report
 
-from . import deadlines, reports, services
+from . import deadlines, fulfilment, fulfilment_admin, lifecycle, refusals, reports, services
 from .models import (
     CLOSED_STATUSES,
+    KIND_LEGAL_REFERENCE,
     IdentityMethod,
     RequestReport,
     RequestStatus,
     RequestTask,
     ResponseLetter,
     SubjectRequest,
+    TaskStatus,
     Urgency,
 )
+
+
+def overdue_days(due_on, running, on=None):
+    """Calendar days past ``due_on`` of work whose clock runs; 0 when not overdue."""
+    if not running or due_on is None:
+        return 0
+    return max(((on or timezone.localdate()) - due_on).days, 0)
+
 
 URGENCY_CLASS = {
     Urgency.OVERDUE: "flag-bad",
@@ -48,11 +64,35 @@ URGENCY_CLASS = {
 }
 
 
-def _fulfilment():
-    """requests/fulfilment.py when it exists (built by the fulfilment work, separately)."""
-    if importlib.util.find_spec("requests.fulfilment") is None:
+def search_condition(query):
+    """The triage search: every word of ``query`` must occur in the request's search text (the
+    reference, the requester's name and identifiers, folded as search_text_for() folds them),
+    or the query is an identifier of the matched data subject. A phone typed any way is
+    compared as digits; a FIN or document number however spaced or cased.
+
+    On PostgreSQL the search text has a trigram index (migration 0004), so the containment
+    test is an index scan; the subject's identifiers are compared exactly, on their indexes.
+    """
+    query = (query or "").strip()
+    if not query:
         return None
-    return importlib.import_module("requests.fulfilment")
+    phone_digits = normalise_phone(query).lstrip("+")
+    if re.fullmatch(r"[\d\s()+.\-]+", query) and len(re.sub(r"\D", "", query)) >= 7:
+        words = [phone_digits]
+    else:
+        words = fold_for_search(query).split()
+    text = Q()
+    for word in words:
+        text &= Q(search_text__contains=word)
+    compact = re.sub(r"[\s\-]", "", query)
+    subject = Q(subject__email=query.lower())
+    if len(compact) == 7:
+        subject |= Q(subject__fin=normalise_fin(compact))
+    if len(compact) >= 9:
+        subject |= Q(subject__id_document_number=normalise_id_document(compact))
+    if len(phone_digits) >= 9:
+        subject |= Q(subject__phone="+" + phone_digits)
+    return text | subject
 
 
 # --- List filters -----------------------------------------------------------------------------
@@ -147,21 +187,22 @@ class SubjectRequestForm(OrganisationScopedForm):
         cleaned = super().clean()
         organisation = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
         kind = cleaned.get("kind")
-        if organisation and kind:
-            from .models import KIND_LEGAL_REFERENCE
-
-            if kind not in KIND_LEGAL_REFERENCE.get(organisation.regime, {}):
-                self.add_error(
-                    "kind", _("This right does not exist under the organisation's regime.")
-                )
+        if organisation and kind and kind not in KIND_LEGAL_REFERENCE.get(organisation.regime, {}):
+            self.add_error("kind", _("This right does not exist under the organisation's regime."))
         assignee = cleaned.get("assignee")
-        if (
-            organisation
-            and assignee
-            and not assignee.is_superuser
-            and not Membership.objects.filter(user=assignee, organisation=organisation).exists()
-        ):
-            self.add_error("assignee", _("The assignee is not a member of this organisation."))
+        if organisation and assignee and not services.may_work_on(assignee, {organisation.pk}):
+            self.add_error(
+                "assignee", _("The assignee may not work on this organisation's requests.")
+            )
+        if self.instance.pk is None:
+            # The same rules register_request() enforces, shown next to their fields.
+            self.instance.received_at = cleaned.get("received_at") or self.instance.received_at
+            for name, value in cleaned.items():
+                if name in {f.name for f in SubjectRequest._meta.fields}:
+                    setattr(self.instance, name, value)
+            for field, messages_ in services.intake_errors(self.instance).items():
+                for message in messages_:
+                    self.add_error(field if field in self.fields else None, message)
         return cleaned
 
 
@@ -204,21 +245,34 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
     form = SubjectRequestForm
     change_form_template = "requests/admin/change_form.html"
     change_list_template = "requests/admin/change_list.html"
+    # What triage needs at a glance, narrow enough for a 1366 px laptop (the status and the
+    # identity are on the request page and in the filters).
     list_display = [
-        "urgency_mark",
         "reference",
+        "kind_short",
+        "requester",
+        "urgency_mark",
+        "due_on",
+        "days_overdue",
+        "assignee",
+    ]
+    list_display_links = ["reference"]
+    list_filter = [
+        OpenFilter,
+        UrgencyFilter,
         "kind",
         "status",
         "identity_status",
-        "due_on",
-        "assignee",
+        AssigneeFilter,
         "organisation",
-        "received_at",
     ]
-    list_display_links = ["reference"]
-    list_filter = [OpenFilter, UrgencyFilter, "kind", "status", AssigneeFilter, "organisation"]
-    list_select_related = ("organisation", "assignee")
-    search_fields = ["=reference"]
+    list_select_related = ("organisation", "assignee", "subject")
+    # The search is search_condition() (see get_search_results); this turns the box on.
+    search_fields = ["reference"]
+    search_help_text = _(
+        "Reference (or part of it), requester's name, e-mail, phone, FIN or identity document, "
+        "or an identifier of the matched data subject."
+    )
     date_hierarchy = None
     autocomplete_fields = ["organisation", "subject"]
     actions = ["assign_to_me", "assign_selected"]
@@ -226,7 +280,19 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
     inlines = [RequestTaskInline]
     history_list_display = ["status", "identity_status", "due_on", "assignee"]
     fieldsets = [
-        (None, {"fields": ["organisation", "reference", "kind", "channel", "received_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organisation",
+                    "reference",
+                    "kind",
+                    "channel",
+                    "received_at",
+                    "registered_late_reason",
+                ]
+            },
+        ),
         (
             _("Requester"),
             {
@@ -263,6 +329,9 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
                     "extended",
                     "extension_reason",
                     "outcome_reason",
+                    "refusal_ground_display",
+                    "lateness_note",
+                    "no_data_held",
                     "closed_at",
                 ]
             },
@@ -280,13 +349,66 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         "extended",
         "extension_reason",
         "outcome_reason",
+        "refusal_ground_display",
+        "lateness_note",
+        "no_data_held",
         "closed_at",
     ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.service_fields
-        return [*self.service_fields, "organisation", "received_at", "subject"]
+        return [
+            *self.service_fields,
+            "organisation",
+            "received_at",
+            "registered_late_reason",
+            "subject",
+        ]
+
+    @admin.display(description=_("ground of the refusal"))
+    def refusal_ground_display(self, obj):
+        return obj.refusal_ground_display or "—"
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        writable = organisation_ids_for(request.user, "requests.add_subjectrequest")
+        if len(writable) == 1 and "organisation" not in initial:
+            initial["organisation"] = next(iter(writable))
+        return initial
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            # The form checks the assignee against the request's own organisation.
+            kwargs["queryset"] = services.workers_in_any(
+                None
+                if request.user.is_superuser
+                else organisation_ids_for(request.user, services.WORK_PERM)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        condition = search_condition(search_term)
+        if condition is None:
+            return queryset, False
+        return queryset.filter(condition), False
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_short(self, obj):
+        return obj.get_kind_display()
+
+    @admin.display(description=_("requester"))
+    def requester(self, obj):
+        if obj.requester_name:
+            return obj.requester_name
+        if obj.subject_id and not obj.subject.is_erased:
+            return str(obj.subject)
+        return "—"
+
+    @admin.display(description=_("days overdue"), ordering="due_on")
+    def days_overdue(self, obj):
+        days = overdue_days(obj.due_on, obj.is_open and not obj.is_paused)
+        return days or ""
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -329,6 +451,7 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             **(extra_context or {}),
             "my_queue_url": reverse("admin:requests_subjectrequest_changelist") + "?assignee=me",
             "overdue_url": reverse("admin:requests_subjectrequest_changelist") + "?urgency=overdue",
+            "my_tasks_url": reverse("admin:requests_requesttask_changelist") + "?owner=me",
             "report_url": reverse("admin:requests_report")
             if may_view_report(request.user, reports.PERM)
             else None,
@@ -351,20 +474,9 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         return self._assign_confirmation(request, queryset, "assign_selected", me=False)
 
     def _assignees(self, request, requests):
-        organisation_ids = {r.organisation_id for r in requests}
-        # Someone who can handle every selected request: a member with the change right in
-        # each of their organisations (DPOs, by the roles).
-        from dpo_portal.register.roles import roles_granting
-
-        roles = roles_granting("requests.change_subjectrequest")
-        users = get_user_model().objects.filter(is_active=True)
-        for organisation_id in organisation_ids:
-            users = users.filter(
-                pk__in=Membership.objects.filter(
-                    organisation_id=organisation_id, role__in=roles
-                ).values("user_id")
-            )
-        return users.order_by("username")
+        # Someone who can handle every selected request: allowed to work on requests in each of
+        # their organisations (DPOs, by the roles).
+        return services.assignees_for({r.organisation_id for r in requests})
 
     def _assign_confirmation(self, request, queryset, action, *, me):
         requests = list(self._changeable(request, queryset).select_related("assignee"))
@@ -450,18 +562,17 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             "deadline_events": obj.deadline_events.select_related("by"),
             "letters": obj.letters.select_related("created_by"),
             "identity_methods": IdentityMethod.choices,
-            "closing_statuses": [
-                (s.value, s.label) for s in RequestStatus if s.value in CLOSED_STATUSES
-            ],
+            "transitions": lifecycle.transitions_from(obj.status),
+            "refusal_grounds": refusals.grounds_for(obj.organisation.regime),
+            "refusal_late": timezone.localdate() > obj.refusal_due_on,
+            "may_record_no_data": obj.is_open and obj.subject_id is None and not obj.no_data_held,
             "languages": [
                 (code, name)
                 for code, name in self._languages()
                 if code in (obj.organisation.language_list or ["az"]) or code == "en"
             ],
         }
-        fulfilment = _fulfilment()
-        if fulfilment is not None and hasattr(fulfilment, "change_context"):
-            context.update(fulfilment.change_context(request, obj) or {})
+        context.update(fulfilment_admin.change_context(request, obj))
         return context
 
     @staticmethod
@@ -487,7 +598,16 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
                 view(self.assign_to_me_view),
                 name="requests_assign_to_me",
             ),
-            path("<path:object_id>/close/", view(self.close_view), name="requests_close"),
+            path(
+                "<path:object_id>/transition/",
+                view(self.transition_view),
+                name="requests_transition",
+            ),
+            path(
+                "<path:object_id>/no-data-held/",
+                view(self.no_data_held_view),
+                name="requests_no_data_held",
+            ),
             path(
                 "<path:object_id>/letters/new/",
                 view(self.new_letter_view),
@@ -499,10 +619,7 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
                 name="requests_letter",
             ),
         ]
-        fulfilment = _fulfilment()
-        if fulfilment is not None and hasattr(fulfilment, "admin_urls"):
-            urls += fulfilment.admin_urls(self)
-        return urls + super().get_urls()
+        return urls + fulfilment_admin.admin_urls(self) + super().get_urls()
 
     def _object_for_change(self, request, object_id):
         if request.method != "POST":
@@ -602,18 +719,55 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             _("The request is assigned to you."),
         )
 
-    def close_view(self, request, object_id):
+    def transition_view(self, request, object_id):
+        """Move the request along one transition of the lifecycle table (POST ``to``)."""
+        obj = self._object_for_change(request, object_id)
+        target = request.POST.get("to", "")
+        user, post = request.user, request.POST
+        reason = post.get("reason", "").strip()
+        if target not in RequestStatus.values or not lifecycle.is_allowed(obj.status, target):
+            try:
+                lifecycle.move(obj, target if target in RequestStatus.values else obj.status)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("Choose a change of status."), messages.ERROR)
+            return self._back(obj)
+        if target == RequestStatus.IN_PROGRESS and obj.status == RequestStatus.PAUSED:
+            action = lambda: services.resume_request(obj, actor=user)  # noqa: E731
+        elif target == RequestStatus.IN_PROGRESS:
+            action = lambda: services.start_handling(obj, actor=user)  # noqa: E731
+        elif target == RequestStatus.PAUSED:
+            action = lambda: services.pause_request(obj, reason=reason, actor=user)  # noqa: E731
+        elif target in lifecycle.ANSWER_STATUSES:
+            # Answering goes through fulfilment: it explains the kept part and, for a deletion,
+            # erases the person after.
+            action = lambda: fulfilment.complete_request(  # noqa: E731
+                obj, actor=user, reason=reason, status=target
+            )
+        else:
+            action = lambda: services.close_request(  # noqa: E731
+                obj,
+                status=target,
+                reason=reason,
+                refusal_ground=post.get("refusal_ground", ""),
+                lateness_note=post.get("lateness_note", ""),
+                actor=user,
+            )
+        return self._run(
+            request,
+            obj,
+            action,
+            _("The request is now “%(status)s”.") % {"status": RequestStatus(target).label},
+        )
+
+    def no_data_held_view(self, request, object_id):
         obj = self._object_for_change(request, object_id)
         return self._run(
             request,
             obj,
-            lambda: services.close_request(
-                obj,
-                status=request.POST.get("status", ""),
-                reason=request.POST.get("reason", "").strip(),
-                actor=request.user,
-            ),
-            _("The request is closed."),
+            lambda: services.record_no_data_held(obj, actor=request.user),
+            _("Recorded: no data is held about this person."),
         )
 
     def new_letter_view(self, request, object_id):
@@ -641,6 +795,73 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             "requests/letter_print.html",
             {"letter": letter, "request_obj": obj, "organisation": obj.organisation},
         )
+
+
+# --- My tasks: each owner's queue of per-system work -------------------------------------------
+
+
+class TaskOwnerFilter(admin.SimpleListFilter):
+    title = _("owner")
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("My tasks")), ("none", _("Nobody"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(owner=request.user)
+        if self.value() == "none":
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+class OpenTaskFilter(OpenFilter):
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "closed":
+            return queryset.exclude(status=TaskStatus.OPEN)
+        return queryset.filter(status=TaskStatus.OPEN)
+
+
+@admin.register(RequestTask)
+class RequestTaskAdmin(OrganisationScopedAdmin):
+    """Read here, worked on the request page (where the records and the resolution are)."""
+
+    list_display = [
+        "request_link",
+        "system",
+        "action",
+        "owner",
+        "due_on",
+        "days_overdue",
+        "status",
+    ]
+    list_filter = [OpenTaskFilter, TaskOwnerFilter, "action", "organisation"]
+    list_select_related = ("request", "system", "owner", "organisation")
+    ordering = ["due_on", "pk"]
+    search_fields = ["request__reference", "system__name"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("request"), ordering="request__reference")
+    def request_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:requests_subjectrequest_change", args=[obj.request_id]),
+            obj.request.reference,
+        )
+
+    @admin.display(description=_("days overdue"), ordering="due_on")
+    def days_overdue(self, obj):
+        return overdue_days(obj.due_on, obj.status == TaskStatus.OPEN) or ""
 
 
 # --- The report, in the admin index for every role that may read it --------------------------

@@ -22,8 +22,10 @@ from dpo_portal.register.services import erase_subject
 from retention.models import EndAction, Record
 from retention.services import dispose_records, held_records, records_by_system
 
+from . import lifecycle
 from .access import ACCESS_PACKAGE_JOB
 from .models import (
+    TASK_ACTION_FOR_KIND,
     IdentityStatus,
     KeptReason,
     RequestChannel,
@@ -34,21 +36,13 @@ from .models import (
     TaskAction,
     TaskStatus,
 )
-from .services import close_request, scrub_requester_details
-
-# What each kind asks of every system holding the person's records. Kinds that only ask for
-# information (existence, legal basis, purposes, sources, protection) need no per-system work:
-# the access package answers them from the register and the inventory.
-TASK_ACTION_FOR_KIND = {
-    RequestKind.DELETION: TaskAction.ERASE,
-    RequestKind.ARCHIVING: TaskAction.ARCHIVE,
-    RequestKind.CORRECTION: TaskAction.RECTIFY,
-    RequestKind.RESTRICTION: TaskAction.RESTRICT,
-    RequestKind.OBJECTION: TaskAction.STOP_PROCESSING,
-    RequestKind.CONSENT_WITHDRAWAL: TaskAction.STOP_PROCESSING,
-    RequestKind.ACCESS: TaskAction.EXPORT,
-    RequestKind.PORTABILITY: TaskAction.EXPORT,
-}
+from .services import (
+    assignees_for,
+    close_request,
+    mail_task_owner,
+    scrub_requester_details,
+    task_due_on,
+)
 
 # Actions whose resolution disposes of the records in the system.
 DISPOSING_ACTIONS = {TaskAction.ERASE, TaskAction.ANONYMISE, TaskAction.ARCHIVE}
@@ -155,9 +149,24 @@ def open_tasks_for(request, *, actor):
         )
         systems = [system for system in systems if system.pk in on_consent]
     existing = set(request.tasks.values_list("system_id", flat=True))
+    # Each task goes to its system's owner when they may work on requests here; otherwise to
+    # whoever handles the request (who can hand it on).
+    workers = set(
+        assignees_for({request.organisation_id})
+        .filter(pk__in=[s.owner_user_id for s in systems if s.owner_user_id])
+        .values_list("pk", flat=True)
+    )
+    due_on = task_due_on(request)
     new_tasks = [
         RequestTask(
-            organisation_id=request.organisation_id, request=request, system=system, action=action
+            organisation_id=request.organisation_id,
+            request=request,
+            system=system,
+            action=action,
+            owner_id=system.owner_user_id
+            if system.owner_user_id in workers
+            else request.assignee_id,
+            due_on=due_on,
         )
         for system in systems
         if system.pk not in existing
@@ -165,8 +174,9 @@ def open_tasks_for(request, *, actor):
     for task in new_tasks:
         task._history_user = actor
         task.save()
+        mail_task_owner(task, request=request, actor=actor)
     if request.status == RequestStatus.NEW:
-        request.status = RequestStatus.IN_PROGRESS
+        lifecycle.move(request, RequestStatus.IN_PROGRESS)
         request._history_user = actor
         request.save(update_fields=["status", "updated_at"])
     AuditEvent.record(
@@ -330,22 +340,16 @@ def outcome_for(tasks):
 
 
 @transaction.atomic
-def complete_request(request, *, actor, reason=""):
-    """Close a request whose tasks are all resolved: completed, or partially completed with the
-    kept part explained. For a deletion, the person is then erased from the portal itself."""
+def complete_request(request, *, actor, reason="", status=None, at=None):
+    """Answer a request: completed, or partially completed with the kept part explained (the
+    outcome follows from the tasks unless ``status`` asks for one; close_request refuses what
+    the lifecycle does not allow). For a deletion, the person is then erased from the portal."""
     request = _lock(request)
     _require_open(request)
-    if request.identity_status != IdentityStatus.VERIFIED:
-        raise ValidationError(_("Verify the requester's identity before completing the request."))
     tasks = list(request.tasks.select_related("system"))
-    still_open = [task for task in tasks if task.status == TaskStatus.OPEN]
-    if still_open:
-        raise ValidationError(
-            _("%(n)d task(s) are still open: resolve each system first.") % {"n": len(still_open)}
-        )
-    status = outcome_for(tasks)
+    status = status or outcome_for(tasks)
     explanation = "\n".join(part for part in (kept_explanation(tasks), reason.strip()) if part)
-    request = close_request(request, status=status, reason=explanation, actor=actor)
+    request = close_request(request, status=status, reason=explanation, actor=actor, at=at)
     if request.kind == RequestKind.DELETION and request.subject_id:
         erase_in_portal(request, actor=actor)
     return request
@@ -378,18 +382,3 @@ def erase_in_portal(request, *, actor):
         requests_scrubbed=len(request_ids),
         access_packages_dropped=packages,
     )
-
-
-# --- The request page (requests/admin.py looks these two up) ------------------------------------
-
-
-def admin_urls(model_admin):
-    from .fulfilment_admin import admin_urls
-
-    return admin_urls(model_admin)
-
-
-def change_context(request, obj):
-    from .fulfilment_admin import change_context
-
-    return change_context(request, obj)

@@ -157,3 +157,19 @@ def sync_user_groups(user):
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_organisation_ids_cache", None)
+
+
+def members_granted(perm, organisation_ids):
+    """Active users whose role grants ``perm`` in every one of ``organisation_ids``: who may be
+    given a piece of work there (an assignee, a task owner)."""
+    from django.contrib.auth import get_user_model
+
+    roles = roles_granting(perm)
+    users = get_user_model().objects.filter(is_active=True)
+    for organisation_id in set(organisation_ids):
+        users = users.filter(
+            pk__in=Membership.objects.filter(
+                organisation_id=organisation_id, role__in=roles
+            ).values("user_id")
+        )
+    return users.order_by("username")
