@@ -723,42 +723,20 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         """Move the request along one transition of the lifecycle table (POST ``to``)."""
         obj = self._object_for_change(request, object_id)
         target = request.POST.get("to", "")
-        user, post = request.user, request.POST
-        reason = post.get("reason", "").strip()
-        if target not in RequestStatus.values or not lifecycle.is_allowed(obj.status, target):
-            try:
-                lifecycle.move(obj, target if target in RequestStatus.values else obj.status)
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-            else:
-                self.message_user(request, _("Choose a change of status."), messages.ERROR)
-            return self._back(obj)
-        if target == RequestStatus.IN_PROGRESS and obj.status == RequestStatus.PAUSED:
-            action = lambda: services.resume_request(obj, actor=user)  # noqa: E731
-        elif target == RequestStatus.IN_PROGRESS:
-            action = lambda: services.start_handling(obj, actor=user)  # noqa: E731
-        elif target == RequestStatus.PAUSED:
-            action = lambda: services.pause_request(obj, reason=reason, actor=user)  # noqa: E731
-        elif target in lifecycle.ANSWER_STATUSES:
-            # Answering goes through fulfilment: it explains the kept part and, for a deletion,
-            # erases the person after.
-            action = lambda: fulfilment.complete_request(  # noqa: E731
-                obj, actor=user, reason=reason, status=target
-            )
-        else:
-            action = lambda: services.close_request(  # noqa: E731
-                obj,
-                status=target,
-                reason=reason,
-                refusal_ground=post.get("refusal_ground", ""),
-                lateness_note=post.get("lateness_note", ""),
-                actor=user,
-            )
+        post = request.POST
         return self._run(
             request,
             obj,
-            action,
-            _("The request is now “%(status)s”.") % {"status": RequestStatus(target).label},
+            lambda: fulfilment.change_status(
+                obj,
+                to=target,
+                reason=post.get("reason", "").strip(),
+                refusal_ground=post.get("refusal_ground", ""),
+                lateness_note=post.get("lateness_note", ""),
+                actor=request.user,
+            ),
+            _("The request is now “%(status)s”.")
+            % {"status": RequestStatus(target).label if target in RequestStatus.values else ""},
         )
 
     def no_data_held_view(self, request, object_id):

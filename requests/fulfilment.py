@@ -40,7 +40,10 @@ from .services import (
     assignees_for,
     close_request,
     mail_task_owner,
+    pause_request,
+    resume_request,
     scrub_requester_details,
+    start_handling,
     task_due_on,
 )
 
@@ -353,6 +356,31 @@ def complete_request(request, *, actor, reason="", status=None, at=None):
     if request.kind == RequestKind.DELETION and request.subject_id:
         erase_in_portal(request, actor=actor)
     return request
+
+
+def change_status(request, *, to, actor, reason="", refusal_ground="", lateness_note=""):
+    """Move ``request`` along one transition of lifecycle.TRANSITIONS, through the use case that
+    makes it (the request page's status control calls this; so do the tests of the table)."""
+    if to not in RequestStatus.values or not lifecycle.is_allowed(request.status, to):
+        lifecycle.move(request, to if to in RequestStatus.values else request.status)
+        raise ValidationError(_("Choose a change of status."))
+    if to == RequestStatus.IN_PROGRESS and request.status == RequestStatus.PAUSED:
+        return resume_request(request, actor=actor)
+    if to == RequestStatus.IN_PROGRESS:
+        return start_handling(request, actor=actor)
+    if to == RequestStatus.PAUSED:
+        return pause_request(request, reason=reason, actor=actor)
+    if to in lifecycle.ANSWER_STATUSES:
+        # Answering explains the kept part and, for a deletion, erases the person after.
+        return complete_request(request, actor=actor, reason=reason, status=to)
+    return close_request(
+        request,
+        status=to,
+        reason=reason,
+        refusal_ground=refusal_ground,
+        lateness_note=lateness_note,
+        actor=actor,
+    )
 
 
 def erase_in_portal(request, *, actor):

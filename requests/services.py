@@ -126,6 +126,8 @@ def register_request(request, *, actor, today=None):
         channel=request.channel,
         due_on=request.due_on,
     )
+    if request.assignee_id:
+        _mail_assignment(request.organisation, [request], assignee=request.assignee, actor=actor)
     return request
 
 
@@ -494,26 +496,30 @@ def assign(requests, *, assignee, actor):
     for row in changed:
         by_organisation.setdefault(row.organisation, []).append(row)
     for organisation, theirs in by_organisation.items():
-        language = _language_of(organisation)
-        with translation.override(language):
-            subject = ngettext(
-                "%(organisation)s: a subject request is assigned to you",
-                "%(organisation)s: %(count)d subject requests are assigned to you",
-                len(theirs),
-            ) % {"organisation": organisation.name, "count": len(theirs)}
-        _mail_assignee(
-            assignee,
-            actor=actor,
-            template="requests/email/assigned.txt",
-            subject=subject,
-            context={
-                "organisation": organisation,
-                "requests": theirs,
-                "actor": actor,
-                "language": language,
-            },
-        )
+        _mail_assignment(organisation, theirs, assignee=assignee, actor=actor)
     return len(changed)
+
+
+def _mail_assignment(organisation, theirs, *, assignee, actor):
+    language = _language_of(organisation)
+    with translation.override(language):
+        subject = ngettext(
+            "%(organisation)s: a subject request is assigned to you",
+            "%(organisation)s: %(count)d subject requests are assigned to you",
+            len(theirs),
+        ) % {"organisation": organisation.name, "count": len(theirs)}
+    _mail_assignee(
+        assignee,
+        actor=actor,
+        template="requests/email/assigned.txt",
+        subject=subject,
+        context={
+            "organisation": organisation,
+            "requests": theirs,
+            "actor": actor,
+            "language": language,
+        },
+    )
 
 
 def task_due_on(request, *, on=None):
