@@ -64,7 +64,7 @@ URGENCY_CLASS = {
 }
 
 
-def search_condition(query):
+def search_condition(query, organisation_ids=None):
     """The triage search: every word of ``query`` must occur in the request's search text (the
     reference, the requester's name and identifiers, folded as search_text_for() folds them),
     or the query is an identifier of the matched data subject. A phone typed any way is
@@ -85,14 +85,20 @@ def search_condition(query):
     for word in words:
         text &= Q(search_text__contains=word)
     compact = re.sub(r"[\s\-]", "", query)
-    subject = Q(subject__email=query.lower())
+    subject = Q(email=query.lower())
     if len(compact) == 7:
-        subject |= Q(subject__fin=normalise_fin(compact))
+        subject |= Q(fin=normalise_fin(compact))
     if len(compact) >= 9:
-        subject |= Q(subject__id_document_number=normalise_id_document(compact))
+        subject |= Q(id_document_number=normalise_id_document(compact))
     if len(phone_digits) >= 9:
-        subject |= Q(subject__phone="+" + phone_digits)
-    return text | subject
+        subject |= Q(phone="+" + phone_digits)
+    # The matched subjects' ids first (each identifier on its own index), so that the request
+    # side is an OR of two index scans rather than a join the trigram index cannot serve.
+    subjects = DataSubject.objects.filter(subject)
+    if organisation_ids is not None:
+        subjects = subjects.filter(organisation_id__in=organisation_ids)
+    subject_ids = list(subjects.values_list("pk", flat=True)[:100])
+    return text | Q(subject_id__in=subject_ids) if subject_ids else text
 
 
 # --- List filters -----------------------------------------------------------------------------
@@ -148,15 +154,11 @@ class AssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        people = (
-            get_user_model()
-            .objects.filter(
-                assigned_subject_requests__in=model_admin.get_queryset(request).filter(
-                    assignee__isnull=False
-                )
-            )
-            .distinct()
-            .order_by("username")
+        # Who may hold requests here (a members query), not a scan of every request's assignee.
+        people = services.workers_in_any(
+            None
+            if request.user.is_superuser
+            else organisation_ids_for(request.user, "requests.view_subjectrequest")
         )
         return [
             ("me", _("Assigned to me")),
@@ -267,6 +269,8 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         "organisation",
     ]
     list_select_related = ("organisation", "assignee", "subject")
+    # The "(N total)" next to a search's count is a second count of the whole queue.
+    show_full_result_count = False
     # The search is search_condition() (see get_search_results); this turns the box on.
     search_fields = ["reference"]
     search_help_text = _(
@@ -388,7 +392,12 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
-        condition = search_condition(search_term)
+        condition = search_condition(
+            search_term,
+            None
+            if request.user.is_superuser
+            else organisation_ids_for(request.user, "requests.view_subjectrequest"),
+        )
         if condition is None:
             return queryset, False
         return queryset.filter(condition), False
