@@ -421,6 +421,17 @@ class System(CodedEntry):
             raise ValidationError(
                 {"registration_number": _("A registration date needs its registration number.")}
             )
+        if (
+            self.owner_user_id
+            and self.organisation_id
+            and not self.owner_user.is_superuser
+            and not Membership.objects.filter(
+                user_id=self.owner_user_id, organisation_id=self.organisation_id
+            ).exists()
+        ):
+            raise ValidationError(
+                {"owner_user": _("The owner must be a member of the system's organisation.")}
+            )
 
     @property
     def needs_registration(self):
