@@ -414,10 +414,9 @@ class SubjectRequestAdmin(OrganisationScopedAdmin):
             return str(obj.subject)
         return "—"
 
-    @admin.display(description=_("days overdue"), ordering="due_on")
+    @admin.display(description=_("days overdue"), ordering="due_on", empty_value="")
     def days_overdue(self, obj):
-        days = overdue_days(obj.due_on, obj.is_open and not obj.is_paused)
-        return days or ""
+        return overdue_days(obj.due_on, obj.is_open and not obj.is_paused) or None
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -846,9 +845,9 @@ class RequestTaskAdmin(OrganisationScopedAdmin):
             obj.request.reference,
         )
 
-    @admin.display(description=_("days overdue"), ordering="due_on")
+    @admin.display(description=_("days overdue"), ordering="due_on", empty_value="")
     def days_overdue(self, obj):
-        return overdue_days(obj.due_on, obj.status == TaskStatus.OPEN) or ""
+        return overdue_days(obj.due_on, obj.status == TaskStatus.OPEN) or None
 
 
 # --- The report, in the admin index for every role that may read it --------------------------
