@@ -1,44 +1,70 @@
 """The request admin: intake, the triage queue, and the request page with its deadline, identity,
-matching, assignment and letters.
+matching, assignment, the lifecycle's transitions and letters.
 
-The fulfilment of a request (tasks from the record inventory, access packages) lives in
-requests/fulfilment.py, which may plug into the request page through two optional functions:
-``admin_urls(model_admin)`` (extra URL patterns) and ``change_context(request, obj)`` (a dict
-merged into the page's context; its "fulfilment_template" is included on the page).
+The request page's fulfilment panel (tasks from the record inventory, access packages) has its
+views in requests/fulfilment_admin.py; "my tasks" is the RequestTask admin below.
 """
 
-import importlib
-import importlib.util
+import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dpo_portal.deletion import NeverDeletedAdmin, NeverDeletedInline
 from dpo_portal.register.erasure import warn_if_naming_a_person
-from dpo_portal.register.models import DataSubject, Membership
+from dpo_portal.register.models import (
+    DataSubject,
+    fold_for_search,
+    normalise_fin,
+    normalise_id_document,
+    normalise_phone,
+)
+from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import may_view_report
 
-from . import attachment_admin, deadlines, letter_admin, reports, services
+from . import (
+    attachment_admin,
+    deadlines,
+    fulfilment,
+    fulfilment_admin,
+    letter_admin,
+    lifecycle,
+    reports,
+    services,
+)
 from .models import (
     CLOSED_STATUSES,
+    KIND_LEGAL_REFERENCE,
     IdentityMethod,
+    RequestKind,
     RequestReport,
     RequestStatus,
     RequestTask,
     SubjectRequest,
+    TaskStatus,
     Urgency,
 )
+
+
+def overdue_days(due_on, running, on=None):
+    """Calendar days past ``due_on`` of work whose clock runs; 0 when not overdue."""
+    if not running or due_on is None:
+        return 0
+    return max(((on or timezone.localdate()) - due_on).days, 0)
+
 
 URGENCY_CLASS = {
     Urgency.OVERDUE: "flag-bad",
@@ -49,11 +75,41 @@ URGENCY_CLASS = {
 }
 
 
-def _fulfilment():
-    """requests/fulfilment.py when it exists (built by the fulfilment work, separately)."""
-    if importlib.util.find_spec("requests.fulfilment") is None:
+def search_condition(query, organisation_ids=None):
+    """The triage search: every word of ``query`` must occur in the request's search text (the
+    reference, the requester's name and identifiers, folded as search_text_for() folds them),
+    or the query is an identifier of the matched data subject. A phone typed any way is
+    compared as digits; a FIN or document number however spaced or cased.
+
+    On PostgreSQL the search text has a trigram index (migration 0004), so the containment
+    test is an index scan; the subject's identifiers are compared exactly, on their indexes.
+    """
+    query = (query or "").strip()
+    if not query:
         return None
-    return importlib.import_module("requests.fulfilment")
+    phone_digits = normalise_phone(query).lstrip("+")
+    if re.fullmatch(r"[\d\s()+.\-]+", query) and len(re.sub(r"\D", "", query)) >= 7:
+        words = [phone_digits]
+    else:
+        words = fold_for_search(query).split()
+    text = Q()
+    for word in words:
+        text &= Q(search_text__contains=word)
+    compact = re.sub(r"[\s\-]", "", query)
+    subject = Q(email=query.lower())
+    if len(compact) == 7:
+        subject |= Q(fin=normalise_fin(compact))
+    if len(compact) >= 9:
+        subject |= Q(id_document_number=normalise_id_document(compact))
+    if len(phone_digits) >= 9:
+        subject |= Q(phone="+" + phone_digits)
+    # The matched subjects' ids first (each identifier on its own index), so that the request
+    # side is an OR of two index scans rather than a join the trigram index cannot serve.
+    subjects = DataSubject.objects.filter(subject)
+    if organisation_ids is not None:
+        subjects = subjects.filter(organisation_id__in=organisation_ids)
+    subject_ids = list(subjects.values_list("pk", flat=True)[:100])
+    return text | Q(subject_id__in=subject_ids) if subject_ids else text
 
 
 # --- List filters -----------------------------------------------------------------------------
@@ -109,15 +165,11 @@ class AssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        people = (
-            get_user_model()
-            .objects.filter(
-                assigned_subject_requests__in=model_admin.get_queryset(request).filter(
-                    assignee__isnull=False
-                )
-            )
-            .distinct()
-            .order_by("username")
+        # Who may hold requests here (a members query), not a scan of every request's assignee.
+        people = services.workers_in_any(
+            None
+            if request.user.is_superuser
+            else organisation_ids_for(request.user, "requests.view_subjectrequest")
         )
         return [
             ("me", _("Assigned to me")),
@@ -148,21 +200,22 @@ class SubjectRequestForm(OrganisationScopedForm):
         cleaned = super().clean()
         organisation = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
         kind = cleaned.get("kind")
-        if organisation and kind:
-            from .models import KIND_LEGAL_REFERENCE
-
-            if kind not in KIND_LEGAL_REFERENCE.get(organisation.regime, {}):
-                self.add_error(
-                    "kind", _("This right does not exist under the organisation's regime.")
-                )
+        if organisation and kind and kind not in KIND_LEGAL_REFERENCE.get(organisation.regime, {}):
+            self.add_error("kind", _("This right does not exist under the organisation's regime."))
         assignee = cleaned.get("assignee")
-        if (
-            organisation
-            and assignee
-            and not assignee.is_superuser
-            and not Membership.objects.filter(user=assignee, organisation=organisation).exists()
-        ):
-            self.add_error("assignee", _("The assignee is not a member of this organisation."))
+        if organisation and assignee and not services.may_work_on(assignee, {organisation.pk}):
+            self.add_error(
+                "assignee", _("The assignee may not work on this organisation's requests.")
+            )
+        if self.instance.pk is None:
+            # The same rules register_request() enforces, shown next to their fields.
+            self.instance.received_at = cleaned.get("received_at") or self.instance.received_at
+            for name, value in cleaned.items():
+                if name in {f.name for f in SubjectRequest._meta.fields}:
+                    setattr(self.instance, name, value)
+            for field, messages_ in services.intake_errors(self.instance).items():
+                for message in messages_:
+                    self.add_error(field if field in self.fields else None, message)
         return cleaned
 
 
@@ -204,21 +257,36 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     form = SubjectRequestForm
     change_form_template = "requests/admin/change_form.html"
     change_list_template = "requests/admin/change_list.html"
+    # What triage needs at a glance, narrow enough for a 1366 px laptop (the status and the
+    # identity are on the request page and in the filters).
     list_display = [
-        "urgency_mark",
         "reference",
+        "kind_short",
+        "requester",
+        "urgency_mark",
+        "due_on",
+        "days_overdue",
+        "assignee",
+    ]
+    list_display_links = ["reference"]
+    list_filter = [
+        OpenFilter,
+        UrgencyFilter,
         "kind",
         "status",
         "identity_status",
-        "due_on",
-        "assignee",
+        AssigneeFilter,
         "organisation",
-        "received_at",
     ]
-    list_display_links = ["reference"]
-    list_filter = [OpenFilter, UrgencyFilter, "kind", "status", AssigneeFilter, "organisation"]
-    list_select_related = ("organisation", "assignee")
-    search_fields = ["=reference"]
+    list_select_related = ("organisation", "assignee", "subject")
+    # The "(N total)" next to a search's count is a second count of the whole queue.
+    show_full_result_count = False
+    # The search is search_condition() (see get_search_results); this turns the box on.
+    search_fields = ["reference"]
+    search_help_text = _(
+        "Reference (or part of it), requester's name, e-mail, phone, FIN or identity document, "
+        "or an identifier of the matched data subject."
+    )
     date_hierarchy = None
     autocomplete_fields = ["organisation", "subject"]
     actions = ["assign_to_me", "assign_selected"]
@@ -226,7 +294,19 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     inlines = [RequestTaskInline]
     history_list_display = ["status", "identity_status", "due_on", "assignee"]
     fieldsets = [
-        (None, {"fields": ["organisation", "reference", "kind", "channel", "received_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organisation",
+                    "reference",
+                    "kind",
+                    "channel",
+                    "received_at",
+                    "registered_late_reason",
+                ]
+            },
+        ),
         (
             _("Requester"),
             {
@@ -263,6 +343,9 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
                     "extended",
                     "extension_reason",
                     "outcome_reason",
+                    "refusal_ground_display",
+                    "lateness_note",
+                    "no_data_held",
                     "closed_at",
                 ]
             },
@@ -280,13 +363,70 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         "extended",
         "extension_reason",
         "outcome_reason",
+        "refusal_ground_display",
+        "lateness_note",
+        "no_data_held",
         "closed_at",
     ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.service_fields
-        return [*self.service_fields, "organisation", "received_at", "subject"]
+        return [
+            *self.service_fields,
+            "organisation",
+            "received_at",
+            "registered_late_reason",
+            "subject",
+        ]
+
+    @admin.display(description=_("ground of the refusal"))
+    def refusal_ground_display(self, obj):
+        return obj.refusal_ground_display or "—"
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        writable = organisation_ids_for(request.user, "requests.add_subjectrequest")
+        if len(writable) == 1 and "organisation" not in initial:
+            initial["organisation"] = next(iter(writable))
+        return initial
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            # The form checks the assignee against the request's own organisation.
+            kwargs["queryset"] = services.workers_in_any(
+                None
+                if request.user.is_superuser
+                else organisation_ids_for(request.user, services.WORK_PERM)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        condition = search_condition(
+            search_term,
+            None
+            if request.user.is_superuser
+            else organisation_ids_for(request.user, "requests.view_subjectrequest"),
+        )
+        if condition is None:
+            return queryset, False
+        return queryset.filter(condition), False
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_short(self, obj):
+        return obj.get_kind_display()
+
+    @admin.display(description=_("requester"))
+    def requester(self, obj):
+        if obj.requester_name:
+            return obj.requester_name
+        if obj.subject_id and not obj.subject.is_erased:
+            return str(obj.subject)
+        return "—"
+
+    @admin.display(description=_("days overdue"), ordering="due_on", empty_value="")
+    def days_overdue(self, obj):
+        return overdue_days(obj.due_on, obj.is_open and not obj.is_paused) or None
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -330,6 +470,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             **(extra_context or {}),
             "my_queue_url": reverse("admin:requests_subjectrequest_changelist") + "?assignee=me",
             "overdue_url": reverse("admin:requests_subjectrequest_changelist") + "?urgency=overdue",
+            "my_tasks_url": reverse("admin:requests_requesttask_changelist") + "?owner=me",
             "report_url": reverse("admin:requests_report")
             if may_view_report(request.user, reports.PERM)
             else None,
@@ -352,20 +493,9 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         return self._assign_confirmation(request, queryset, "assign_selected", me=False)
 
     def _assignees(self, request, requests):
-        organisation_ids = {r.organisation_id for r in requests}
-        # Someone who can handle every selected request: a member with the change right in
-        # each of their organisations (DPOs, by the roles).
-        from dpo_portal.register.roles import roles_granting
-
-        roles = roles_granting("requests.change_subjectrequest")
-        users = get_user_model().objects.filter(is_active=True)
-        for organisation_id in organisation_ids:
-            users = users.filter(
-                pk__in=Membership.objects.filter(
-                    organisation_id=organisation_id, role__in=roles
-                ).values("user_id")
-            )
-        return users.order_by("username")
+        # Someone who can handle every selected request: allowed to work on requests in each of
+        # their organisations (DPOs, by the roles).
+        return services.assignees_for({r.organisation_id for r in requests})
 
     def _assign_confirmation(self, request, queryset, action, *, me):
         requests = list(self._changeable(request, queryset).select_related("assignee"))
@@ -458,13 +588,14 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             **letter_admin.page_context(request, obj),
             **attachment_admin.page_context(request, obj),
             "identity_methods": IdentityMethod.choices,
-            "closing_statuses": [
-                (s.value, s.label) for s in RequestStatus if s.value in CLOSED_STATUSES
-            ],
+            "transitions": lifecycle.transitions_from(obj.status),
+            "refusal_grounds": obj.regime_version.refusal_grounds.select_related("reference")
+            if obj.regime_version
+            else [],
+            "refusal_late": timezone.localdate() > obj.refusal_due_on,
+            "may_record_no_data": obj.is_open and obj.subject_id is None and not obj.no_data_held,
         }
-        fulfilment = _fulfilment()
-        if fulfilment is not None and hasattr(fulfilment, "change_context"):
-            context.update(fulfilment.change_context(request, obj) or {})
+        context.update(fulfilment_admin.change_context(request, obj))
         return context
 
     def get_urls(self):
@@ -484,13 +615,19 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
                 view(self.assign_to_me_view),
                 name="requests_assign_to_me",
             ),
-            path("<path:object_id>/close/", view(self.close_view), name="requests_close"),
+            path(
+                "<path:object_id>/transition/",
+                view(self.transition_view),
+                name="requests_transition",
+            ),
+            path(
+                "<path:object_id>/no-data-held/",
+                view(self.no_data_held_view),
+                name="requests_no_data_held",
+            ),
         ]
         urls += letter_admin.admin_urls(self) + attachment_admin.admin_urls(self)
-        fulfilment = _fulfilment()
-        if fulfilment is not None and hasattr(fulfilment, "admin_urls"):
-            urls += fulfilment.admin_urls(self)
-        return urls + super().get_urls()
+        return urls + fulfilment_admin.admin_urls(self) + super().get_urls()
 
     def _object_for_change(self, request, object_id):
         if request.method != "POST":
@@ -590,19 +727,118 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             _("The request is assigned to you."),
         )
 
-    def close_view(self, request, object_id):
+    def transition_view(self, request, object_id):
+        """Move the request along one transition of the lifecycle table (POST ``to``)."""
+        obj = self._object_for_change(request, object_id)
+        target = request.POST.get("to", "")
+        post = request.POST
+        letter_channel = post.get("letter_channel", "")
+        if (
+            target in lifecycle.ANSWER_STATUSES
+            and obj.kind == RequestKind.DELETION
+            and obj.subject_id
+            and not letter_channel
+        ):
+            # The person is erased on closing: the answer must be on its way first, which the
+            # completion page of the fulfilment panel asks for.
+            self.message_user(
+                request,
+                _("Choose how the answer is sent: the requester's details are erased on closing."),
+                messages.ERROR,
+            )
+            return self._back(obj)
+        return self._run(
+            request,
+            obj,
+            lambda: fulfilment.change_status(
+                obj,
+                to=target,
+                reason=post.get("reason", "").strip(),
+                refusal_ground=post.get("refusal_ground", ""),
+                lateness_note=post.get("lateness_note", ""),
+                letter_language=letter_channel and post.get("letter_language"),
+                letter_channel=letter_channel,
+                actor=request.user,
+            ),
+            _("The request is now “%(status)s”.")
+            % {"status": RequestStatus(target).label if target in RequestStatus.values else ""},
+        )
+
+    def no_data_held_view(self, request, object_id):
         obj = self._object_for_change(request, object_id)
         return self._run(
             request,
             obj,
-            lambda: services.close_request(
-                obj,
-                status=request.POST.get("status", ""),
-                reason=request.POST.get("reason", "").strip(),
-                actor=request.user,
-            ),
-            _("The request is closed."),
+            lambda: services.record_no_data_held(obj, actor=request.user),
+            _("Recorded: no data is held about this person."),
         )
+
+
+# --- My tasks: each owner's queue of per-system work -------------------------------------------
+
+
+class TaskOwnerFilter(admin.SimpleListFilter):
+    title = _("owner")
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("My tasks")), ("none", _("Nobody"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(owner=request.user)
+        if self.value() == "none":
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+class OpenTaskFilter(OpenFilter):
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "closed":
+            return queryset.exclude(status=TaskStatus.OPEN)
+        return queryset.filter(status=TaskStatus.OPEN)
+
+
+@admin.register(RequestTask)
+class RequestTaskAdmin(OrganisationScopedAdmin):
+    """Read here, worked on the request page (where the records and the resolution are)."""
+
+    list_display = [
+        "request_link",
+        "system",
+        "action",
+        "owner",
+        "due_on",
+        "days_overdue",
+        "status",
+    ]
+    list_filter = [OpenTaskFilter, TaskOwnerFilter, "action", "organisation"]
+    list_select_related = ("request", "system", "owner", "organisation")
+    ordering = ["due_on", "pk"]
+    search_fields = ["request__reference", "system__name"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("request"), ordering="request__reference")
+    def request_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:requests_subjectrequest_change", args=[obj.request_id]),
+            obj.request.reference,
+        )
+
+    @admin.display(description=_("days overdue"), ordering="due_on", empty_value="")
+    def days_overdue(self, obj):
+        return overdue_days(obj.due_on, obj.status == TaskStatus.OPEN) or None
 
 
 # --- The report, in the admin index for every role that may read it --------------------------

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from dpo_portal.register.models import DataSubject, Organisation
 
-from . import deadlines, demo_fulfilment, letters, services
+from . import deadlines, demo_fulfilment, fulfilment, letters, services
 from .models import (
     IdentityMethod,
+    KeptReason,
     RequestChannel,
     RequestKind,
     RequestStatus,
@@ -81,6 +82,8 @@ def _request(organisation, kind, scenario, subject, assignee, now):
             **_requester(subject),
         ),
         actor=None,
+        # Registered on the day it arrived, as intake expects (no "registered late" note).
+        today=deadlines.local_date(received_at),
     )
     if status == RequestStatus.NEW:
         return request
@@ -106,21 +109,55 @@ def _request(organisation, kind, scenario, subject, assignee, now):
         )
     if status in (RequestStatus.IN_PROGRESS,):
         return request
-    reasons = {
-        RequestStatus.PARTIALLY_COMPLETED: "Loan records are kept under AML/CFT record keeping.",
-        RequestStatus.REFUSED: "The requester's identity could not be linked to any customer.",
-    }
-    services.close_request(
-        request,
-        status=status,
-        reason=reasons.get(status, ""),
-        actor=assignee,
-        # One answer in part came late, so the report's on-time rate has something to show.
-        at=received_at + (15 if status == RequestStatus.PARTIALLY_COMPLETED else 5) * step,
-    )
+    # Closed the way the lifecycle allows: an answer after every system's task is resolved
+    # (one kept under AML/CFT record keeping for the answer in part), a refusal on its ground.
+    # One answer in part came late, so the report's on-time rate has something to show.
+    closed_at = received_at + (15 if status == RequestStatus.PARTIALLY_COMPLETED else 5) * step
+    if status in (RequestStatus.COMPLETED, RequestStatus.PARTIALLY_COMPLETED):
+        _resolve_tasks(request, assignee, keep_one=status == RequestStatus.PARTIALLY_COMPLETED)
+        fulfilment.complete_request(
+            request,
+            actor=assignee,
+            status=status,
+            reason="" if status == RequestStatus.COMPLETED else PARTIAL_REASON,
+            at=closed_at,
+        )
+    else:
+        services.close_request(
+            request,
+            status=status,
+            reason=CLOSING_REASONS[status],
+            refusal_ground="identity_not_established" if status == RequestStatus.REFUSED else "",
+            actor=assignee,
+            at=closed_at,
+        )
     language = (organisation.language_list or ["az"])[0]
     letters.create_letter(request, language=language, actor=assignee)
     return request
+
+
+PARTIAL_REASON = "Loan records are kept under AML/CFT record keeping."
+CLOSING_REASONS = {
+    RequestStatus.REFUSED: "The requester's identity could not be linked to any customer.",
+    RequestStatus.WITHDRAWN: "The requester withdrew the request by phone.",
+}
+
+
+def _resolve_tasks(request, actor, *, keep_one):
+    """Open the kind's tasks and resolve each the way its action is done (the first kept)."""
+    if fulfilment.task_action_for(request) is None:
+        return
+    for n, task in enumerate(fulfilment.open_tasks_for(request, actor=actor)):
+        if keep_one and n == 0:
+            fulfilment.resolve_task(
+                task,
+                actor=actor,
+                resolution=fulfilment.Resolution.KEPT,
+                kept_reason=KeptReason.AML_CFT,
+            )
+            continue
+        resolution = fulfilment.RESOLUTIONS_FOR_ACTION[task.action][0]
+        fulfilment.resolve_task(task, actor=actor, resolution=resolution)
 
 
 def load(stdout, subjects_per_organisation):

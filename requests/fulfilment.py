@@ -27,9 +27,10 @@ from dpo_portal.register.services import erase_subject
 from retention.models import EndAction, Record
 from retention.services import dispose_records, held_records, records_by_system
 
-from . import letters
+from . import deadlines, letters, lifecycle
 from .access import ACCESS_PACKAGE_JOB
 from .models import (
+    TASK_ACTION_FOR_KIND,
     IdentityStatus,
     KeptReason,
     RequestChannel,
@@ -40,21 +41,16 @@ from .models import (
     TaskAction,
     TaskStatus,
 )
-from .services import close_request, scrub_requester_details
-
-# What each kind asks of every system holding the person's records. Kinds that only ask for
-# information (existence, legal basis, purposes, sources, protection) need no per-system work:
-# the access package answers them from the register and the inventory.
-TASK_ACTION_FOR_KIND = {
-    RequestKind.DELETION: TaskAction.ERASE,
-    RequestKind.ARCHIVING: TaskAction.ARCHIVE,
-    RequestKind.CORRECTION: TaskAction.RECTIFY,
-    RequestKind.RESTRICTION: TaskAction.RESTRICT,
-    RequestKind.OBJECTION: TaskAction.STOP_PROCESSING,
-    RequestKind.CONSENT_WITHDRAWAL: TaskAction.STOP_PROCESSING,
-    RequestKind.ACCESS: TaskAction.EXPORT,
-    RequestKind.PORTABILITY: TaskAction.EXPORT,
-}
+from .services import (
+    assignees_for,
+    close_request,
+    mail_task_owner,
+    pause_request,
+    resume_request,
+    scrub_requester_details,
+    start_handling,
+    task_due_on,
+)
 
 # Actions whose resolution disposes of the records in the system.
 DISPOSING_ACTIONS = {TaskAction.ERASE, TaskAction.ANONYMISE, TaskAction.ARCHIVE}
@@ -161,9 +157,24 @@ def open_tasks_for(request, *, actor):
         )
         systems = [system for system in systems if system.pk in on_consent]
     existing = set(request.tasks.values_list("system_id", flat=True))
+    # Each task goes to its system's owner when they may work on requests here; otherwise to
+    # whoever handles the request (who can hand it on).
+    workers = set(
+        assignees_for({request.organisation_id})
+        .filter(pk__in=[s.owner_user_id for s in systems if s.owner_user_id])
+        .values_list("pk", flat=True)
+    )
+    due_on = task_due_on(request)
     new_tasks = [
         RequestTask(
-            organisation_id=request.organisation_id, request=request, system=system, action=action
+            organisation_id=request.organisation_id,
+            request=request,
+            system=system,
+            action=action,
+            owner_id=system.owner_user_id
+            if system.owner_user_id in workers
+            else request.assignee_id,
+            due_on=due_on,
         )
         for system in systems
         if system.pk not in existing
@@ -171,8 +182,9 @@ def open_tasks_for(request, *, actor):
     for task in new_tasks:
         task._history_user = actor
         task.save()
+        mail_task_owner(task, request=request, actor=actor)
     if request.status == RequestStatus.NEW:
-        request.status = RequestStatus.IN_PROGRESS
+        lifecycle.move(request, RequestStatus.IN_PROGRESS)
         request._history_user = actor
         request.save(update_fields=["status", "updated_at"])
     AuditEvent.record(
@@ -332,27 +344,31 @@ def outcome_for(tasks):
 
 
 @transaction.atomic
-def complete_request(request, *, actor, reason="", letter_language=None, letter_channel=None):
-    """Close a request whose tasks are all resolved: completed, or partially completed with the
-    kept part explained. With ``letter_language`` the answer is prepared and sent (e-mail) or
-    left to post as part of closing, while the requester can still be addressed. For a deletion,
-    the person is then erased from the portal itself; a letter the mail server refuses rolls the
-    whole closing back, so nobody is erased without their answer."""
+def complete_request(
+    request, *, actor, reason="", status=None, at=None, letter_language=None, letter_channel=None
+):
+    """Answer a request: completed, or partially completed with the kept part explained (the
+    outcome follows from the tasks unless ``status`` asks for one; close_request refuses what
+    the lifecycle does not allow). With ``letter_language`` the answer is prepared and sent
+    (e-mail) or left to post as part of closing, while the requester can still be addressed.
+    For a deletion, the person is then erased from the portal itself; a letter the mail server
+    refuses rolls the whole closing back, so nobody is erased without their answer. Under four
+    eyes, a deletion that may close records the first DPO's approval and stays open."""
     request = _lock(request)
     _require_open(request)
-    if request.identity_status != IdentityStatus.VERIFIED:
-        raise ValidationError(_("Verify the requester's identity before completing the request."))
     tasks = list(request.tasks.select_related("system"))
-    still_open = [task for task in tasks if task.status == TaskStatus.OPEN]
-    if still_open:
-        raise ValidationError(
-            _("%(n)d task(s) are still open: resolve each system first.") % {"n": len(still_open)}
-        )
+    status = status or outcome_for(tasks)
+    explanation = "\n".join(part for part in (kept_explanation(tasks), reason.strip()) if part)
+    # The lifecycle's refusal comes before any approval: a second DPO confirms a closing that
+    # may happen, never one that would be refused.
+    problems = lifecycle.closing_problems(
+        request, status, reason=explanation, on=deadlines.local_date(at) if at else None
+    )
+    if problems:
+        raise ValidationError(problems)
     if erasure_awaits_second_approval(request, actor=actor):
         return request  # first approval recorded; the request stays open
-    status = outcome_for(tasks)
-    explanation = "\n".join(part for part in (kept_explanation(tasks), reason.strip()) if part)
-    request = close_request(request, status=status, reason=explanation, actor=actor)
+    request = close_request(request, status=status, reason=explanation, actor=actor, at=at)
     if letter_language:
         letters.send_final_letter(
             request, language=letter_language, channel=letter_channel, actor=actor
@@ -372,6 +388,48 @@ def erasure_awaits_second_approval(request, *, actor):
     return not confirm_second_approval(
         action=ERASURE_COMPLETION, target=request, actor=actor
     ).confirmed
+
+
+def change_status(
+    request,
+    *,
+    to,
+    actor,
+    reason="",
+    refusal_ground="",
+    lateness_note="",
+    letter_language=None,
+    letter_channel=None,
+):
+    """Move ``request`` along one transition of lifecycle.TRANSITIONS, through the use case that
+    makes it (the request page's status control calls this; so do the tests of the table)."""
+    if to not in RequestStatus.values or not lifecycle.is_allowed(request.status, to):
+        lifecycle.move(request, to if to in RequestStatus.values else request.status)
+        raise ValidationError(_("Choose a change of status."))
+    if to == RequestStatus.IN_PROGRESS and request.status == RequestStatus.PAUSED:
+        return resume_request(request, actor=actor)
+    if to == RequestStatus.IN_PROGRESS:
+        return start_handling(request, actor=actor)
+    if to == RequestStatus.PAUSED:
+        return pause_request(request, reason=reason, actor=actor)
+    if to in lifecycle.ANSWER_STATUSES:
+        # Answering explains the kept part and, for a deletion, erases the person after.
+        return complete_request(
+            request,
+            actor=actor,
+            reason=reason,
+            status=to,
+            letter_language=letter_language,
+            letter_channel=letter_channel,
+        )
+    return close_request(
+        request,
+        status=to,
+        reason=reason,
+        refusal_ground=refusal_ground,
+        lateness_note=lateness_note,
+        actor=actor,
+    )
 
 
 def erase_in_portal(request, *, actor):
@@ -401,18 +459,3 @@ def erase_in_portal(request, *, actor):
         requests_scrubbed=len(request_ids),
         access_packages_dropped=packages,
     )
-
-
-# --- The request page (requests/admin.py looks these two up) ------------------------------------
-
-
-def admin_urls(model_admin):
-    from .fulfilment_admin import admin_urls
-
-    return admin_urls(model_admin)
-
-
-def change_context(request, obj):
-    from .fulfilment_admin import change_context
-
-    return change_context(request, obj)

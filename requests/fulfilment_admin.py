@@ -1,10 +1,12 @@
-"""The fulfilment part of the request page: records by system, tasks and their resolution,
-consent withdrawal, completing the request, and the access package.
+"""The fulfilment part of the request page: records by system, tasks (their owners, due dates
+and resolution), consent withdrawal, completing the request, and the access package.
 
-requests/admin.py plugs this in through ``fulfilment.admin_urls`` and
-``fulfilment.change_context``; the views reuse the request admin's own permission checks
-(POST only, change permission on this request's organisation, 404 for other organisations).
+requests/admin.py adds ``admin_urls`` to its URLs and ``change_context`` to its page; the views
+reuse the request admin's own permission checks (POST only, change permission on this request's
+organisation, 404 for other organisations).
 """
+
+import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,8 +20,8 @@ from consent.models import Consent
 from dpo_portal.register.roles import organisation_ids_for
 from retention.services import records_by_system
 
-from . import access, fulfilment, letters
-from .models import KeptReason, RequestKind, RequestTask, TaskStatus
+from . import access, fulfilment, letters, lifecycle, services
+from .models import KeptReason, RequestKind, RequestStatus, RequestTask, TaskStatus
 
 
 def _may_change(user, obj):
@@ -44,6 +46,12 @@ def change_context(request, obj):
             Consent.objects.active().filter(subject=subject).select_related("activity", "notice")
         )
     open_count = sum(task.status == TaskStatus.OPEN for task in tasks)
+    outcome = fulfilment.outcome_for(tasks)
+    problems = (
+        lifecycle.closing_problems(obj, outcome)
+        if action and obj.status == RequestStatus.IN_PROGRESS
+        else []
+    )
     return {
         "fulfilment_template": "requests/fulfil_panel.html",
         "fulfil": {
@@ -52,14 +60,13 @@ def change_context(request, obj):
             "subject": subject,
             "tasks": tasks,
             "open_tasks": open_count,
-            # Complete here once every system is resolved, or when there is nothing to resolve.
+            # Complete here once the lifecycle has nothing against it; else say what is missing.
             "can_complete": bool(
-                action
-                and obj.is_open
-                and not open_count
-                and (tasks or not by_system or obj.kind == RequestKind.CONSENT_WITHDRAWAL)
+                action and lifecycle.is_allowed(obj.status, outcome) and not problems
             ),
-            "outcome": fulfilment.outcome_for(tasks) if tasks else None,
+            "closing_problems": problems,
+            "outcome": outcome if tasks else None,
+            "task_owners": services.assignees_for({obj.organisation_id}),
             "records_by_system": [
                 (system, records, system.pk in task_systems)
                 for system, records in by_system.items()
@@ -91,6 +98,11 @@ def admin_urls(model_admin):
             "<path:object_id>/fulfil/tasks/<int:task_id>/",
             view(resolve_task_view),
             name="requests_fulfil_resolve",
+        ),
+        path(
+            "<path:object_id>/fulfil/tasks/<int:task_id>/assign/",
+            view(assign_task_view),
+            name="requests_fulfil_assign_task",
         ),
         path(
             "<path:object_id>/fulfil/withdraw-consents/",
@@ -158,6 +170,34 @@ def resolve_task_view(model_admin, request, object_id, task_id):
             messages.SUCCESS,
         )
     return model_admin._back(obj)
+
+
+def assign_task_view(model_admin, request, object_id, task_id):
+    obj = model_admin._object_for_change(request, object_id)
+    task = get_object_or_404(RequestTask, pk=task_id, request=obj)
+    owner = services.assignees_for({obj.organisation_id}).filter(pk=request.POST.get("owner") or 0)
+    owner = owner.first()
+    if owner is None:
+        model_admin.message_user(
+            request, _("Choose a member who may work on requests."), messages.ERROR
+        )
+        return model_admin._back(obj)
+    try:
+        due_on = (
+            datetime.date.fromisoformat(request.POST["due_on"])
+            if request.POST.get("due_on")
+            else None
+        )
+    except ValueError:
+        model_admin.message_user(request, _("The due date is not a date."), messages.ERROR)
+        return model_admin._back(obj)
+    return model_admin._run(
+        request,
+        obj,
+        lambda: services.assign_task(task, owner=owner, due_on=due_on, actor=request.user),
+        _("%(system)s: the task is given to %(user)s.")
+        % {"system": task.system.name, "user": owner},
+    )
 
 
 def withdraw_consents_view(model_admin, request, object_id):
@@ -232,6 +272,7 @@ def complete_view(model_admin, request, object_id):
         "tasks": tasks,
         "open_tasks": [task for task in tasks if task.status == TaskStatus.OPEN],
         "outcome": fulfilment.outcome_for(tasks),
+        "closing_problems": lifecycle.closing_problems(obj, fulfilment.outcome_for(tasks)),
         "kept_explanation": fulfilment.kept_explanation(tasks),
         "is_deletion": obj.kind == RequestKind.DELETION,
         "languages": letters.letter_languages(obj),

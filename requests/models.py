@@ -5,6 +5,8 @@ that the portal keeps only while it needs it — erasure scrubs it with the subj
 own retention scrubs it from closed requests after PORTAL_RETENTION["closed_request_details_days"].
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
@@ -16,18 +18,25 @@ from simple_history.models import HistoricalRecords
 
 from dpo_portal.legal.models import RegimeVersion
 from dpo_portal.register.models import (
+    FIN_HELP,
+    ID_DOCUMENT_HELP,
+    PHONE_HELP,
     DataSubject,
     Organisation,
     OrganisationOwned,
     OrganisationQuerySet,
     Regime,
     System,
+    fold_for_search,
     normalise_fin,
     normalise_id_document,
     normalise_phone,
+    validate_fin,
+    validate_id_document,
+    validate_phone,
 )
 
-from . import deadlines
+from . import deadlines, refusals
 
 # --- Kinds, channels and their legal references -----------------------------------------------
 
@@ -246,13 +255,39 @@ class SubjectRequest(OrganisationOwned):
 
     requester_name = models.CharField(_("requester's name"), max_length=200, blank=True)
     requester_email = models.EmailField(_("requester's e-mail"), blank=True)
-    requester_phone = models.CharField(_("requester's phone"), max_length=30, blank=True)
-    requester_fin = models.CharField(_("requester's FIN"), max_length=7, blank=True)
+    requester_phone = models.CharField(
+        _("requester's phone"),
+        max_length=30,
+        blank=True,
+        validators=[validate_phone],
+        help_text=PHONE_HELP,
+    )
+    # Long enough for what people type ("5zk 8r2t"): validated, then kept in 7 characters.
+    requester_fin = models.CharField(
+        _("requester's FIN"),
+        max_length=12,
+        blank=True,
+        validators=[validate_fin],
+        help_text=FIN_HELP,
+    )
     requester_id_document = models.CharField(
-        _("requester's identity document number"), max_length=20, blank=True
+        _("requester's identity document number"),
+        max_length=20,
+        blank=True,
+        validators=[validate_id_document],
+        help_text=ID_DOCUMENT_HELP,
     )
     requester_address = models.TextField(_("requester's postal address"), blank=True)
     details = models.TextField(_("what the requester asks"), blank=True)
+    registered_late_reason = models.TextField(
+        _("registered late because"),
+        blank=True,
+        help_text=_("Required when the request was received more than 30 days ago."),
+    )
+    # What the triage search reads: the reference and the requester's identifiers, lower case,
+    # Azerbaijani letters folded, phones as digits (see search_text_for). Not in the history;
+    # scrubbed with the requester's details.
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     requester_scrubbed_at = models.DateTimeField(
         _("requester details removed at"), null=True, blank=True, editable=False
     )
@@ -307,9 +342,21 @@ class SubjectRequest(OrganisationOwned):
     extended = models.BooleanField(_("deadline extended"), default=False)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
     outcome_reason = models.TextField(_("outcome and its reasons"), blank=True)
+    refusal_ground = models.CharField(
+        _("ground of the refusal"),
+        max_length=refusals.CODE_MAX_LENGTH,
+        blank=True,
+        help_text=_("One of the regime's grounds (requests/refusals.py)."),
+    )
+    lateness_note = models.TextField(_("why the answer is late"), blank=True)
+    no_data_held = models.BooleanField(
+        _("no data held about this person"),
+        default=False,
+        help_text=_("Recorded by the DPO when nobody in the register is this requester."),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
     objects = SubjectRequestQuerySet.as_manager()
 
     class Meta:
@@ -353,9 +400,36 @@ class SubjectRequest(OrganisationOwned):
             year = timezone.localtime(self.received_at).year
             with transaction.atomic():
                 self.reference = next_reference(self.organisation_id, year)
+                self.search_text = self.search_text_for()
                 super().save(*args, **kwargs)
             return
+        self.search_text = self.search_text_for()
         super().save(*args, **kwargs)
+
+    def search_text_for(self):
+        """The reference and what identifies the requester, as the triage search compares it."""
+        phone = normalise_phone(self.requester_phone).lstrip("+")
+        local_phone = "0" + phone[3:] if phone.startswith("994") else ""
+        parts = [
+            self.reference,
+            self.requester_name,
+            self.requester_email,
+            phone,
+            local_phone,
+            self.requester_fin,
+            self.requester_id_document,
+        ]
+        return " | ".join(fold_for_search(part) for part in parts if part)
+
+    @property
+    def refusal_ground_display(self):
+        """The ground with its legal reference, from the regime version the request follows."""
+        if not self.refusal_ground or self.regime_version is None:
+            return ""
+        ground = self.regime_version.refusal_ground(self.refusal_ground)
+        if ground is None:
+            return ""
+        return f"{ground.label} — {ground.reference.citation}" if ground.reference else ground.label
 
     @property
     def is_open(self):
@@ -517,6 +591,21 @@ class TaskAction(models.TextChoices):
     STOP_PROCESSING = "stop_processing", _("Stop processing")
 
 
+# What each kind asks of every system holding the person's records. Kinds that only ask for
+# information (existence, legal basis, purposes, sources, protection) need no per-system work:
+# the access package answers them from the register and the inventory.
+TASK_ACTION_FOR_KIND = {
+    RequestKind.DELETION: TaskAction.ERASE,
+    RequestKind.ARCHIVING: TaskAction.ARCHIVE,
+    RequestKind.CORRECTION: TaskAction.RECTIFY,
+    RequestKind.RESTRICTION: TaskAction.RESTRICT,
+    RequestKind.OBJECTION: TaskAction.STOP_PROCESSING,
+    RequestKind.CONSENT_WITHDRAWAL: TaskAction.STOP_PROCESSING,
+    RequestKind.ACCESS: TaskAction.EXPORT,
+    RequestKind.PORTABILITY: TaskAction.EXPORT,
+}
+
+
 class TaskStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
@@ -534,6 +623,13 @@ class KeptReason(models.TextChoices):
 class RequestTaskQuerySet(OrganisationQuerySet):
     def open(self):
         return self.filter(status=TaskStatus.OPEN)
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def pressing(self, on):
+        """Open tasks due within 2 days or overdue (the daily reminder's)."""
+        return self.open().filter(due_on__lte=on + datetime.timedelta(days=2))
 
 
 class RequestTask(OrganisationOwned):
@@ -563,6 +659,18 @@ class RequestTask(OrganisationOwned):
         verbose_name=_("resolved by"),
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="request_tasks",
+        verbose_name=_("owner"),
+        help_text=_("The system's owner by default; anyone who may work on requests."),
+    )
+    due_on = models.DateField(
+        _("due on"), null=True, blank=True, help_text=_("Within the request's deadline.")
+    )
 
     history = HistoricalRecords()
     objects = RequestTaskQuerySet.as_manager()
@@ -580,7 +688,10 @@ class RequestTask(OrganisationOwned):
                 name="request_task_kept_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "status"], name="request_task_org_status")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="request_task_org_status"),
+            models.Index(fields=["owner", "status", "due_on"], name="request_task_owner_due"),
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.system_id}"

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from dpo_portal.notifications.models import send_once
 from dpo_portal.register.models import Organisation, Role
 
-from .models import SubjectRequest, Urgency
+from .models import OPEN_STATUSES, RequestTask, SubjectRequest, Urgency
 
 ASSIGNEE_KIND = "requests.assignee_reminder"
+TASK_OWNER_KIND = "requests.task_owner_reminder"
 OVERDUE_KIND = "requests.overdue_to_dpos"
 
 
@@ -26,6 +27,40 @@ def _language(organisation):
 def send_request_reminders(on=None):
     """Returns the number of mails sent."""
     on = on or timezone.localdate()
+    return _send_request_reminders(on) + send_task_reminders(on)
+
+
+def send_task_reminders(on):
+    """Each task owner gets their open tasks due within 2 days or overdue, per organisation."""
+    tasks = list(
+        RequestTask.objects.pressing(on)
+        .filter(owner__is_active=True, request__status__in=OPEN_STATUSES)
+        .select_related("owner", "system", "request", "organisation")
+        .order_by("organisation_id", "owner_id", "due_on", "pk")
+    )
+    grouped = {}
+    for task in tasks:
+        grouped.setdefault((task.organisation, task.owner), []).append(task)
+    sent = 0
+    for (organisation, owner), theirs in grouped.items():
+        with translation.override(_language(organisation)):
+            sent += send_once(
+                kind=TASK_OWNER_KIND,
+                organisation=organisation,
+                user=owner,
+                period=on.isoformat(),
+                subject=_("%(organisation)s: %(count)d of your request tasks are due")
+                % {"organisation": organisation.name, "count": len(theirs)},
+                body=render_to_string(
+                    "requests/email/task_owner_reminder.txt",
+                    {"organisation": organisation, "tasks": theirs, "on": on},
+                ),
+                item_count=len(theirs),
+            )
+    return sent
+
+
+def _send_request_reminders(on):
     period = on.isoformat()
     pressing = list(
         SubjectRequest.objects.open()

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from .models import (
     System,
     registration_threshold,
 )
+from .roles import member_organisation_ids, roles_granting
 from .scoping import OrganisationImportExportAdmin, OrganisationListFilter, OrganisationScopedAdmin
 from .subject_page import sections_for
 
@@ -129,6 +131,10 @@ class SystemGapFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Who may own a system's request tasks: whoever may work on requests (the requests app's right).
+TASK_OWNER_PERM = "requests.change_requesttask"
+
+
 @admin.register(System)
 class SystemAdmin(CodedEntryAdmin):
     resource_classes = [resources.SystemResource]
@@ -144,6 +150,22 @@ class SystemAdmin(CodedEntryAdmin):
     list_filter = ["organisation", SystemGapFilter, "hosting_country"]
     search_fields = ["name", "code", "owner", "registration_number"]
     autocomplete_fields = ["organisation", "categories"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner_user":
+            # Members of the user's organisations who may work on requests (the tasks' owners).
+            organisations = (
+                None if request.user.is_superuser else member_organisation_ids(request.user)
+            )
+            members = Membership.objects.filter(role__in=roles_granting(TASK_OWNER_PERM))
+            if organisations is not None:
+                members = members.filter(organisation_id__in=organisations)
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_active=True, pk__in=members.values("user_id"))
+                .order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("state registration"))
     def registration_status(self, obj):

@@ -89,6 +89,43 @@ def normalise_phone(value):
     return "+" + digits
 
 
+# The formats, shown next to the fields that take them (the register's and the requests').
+FIN_HELP = _("7 characters: digits and Latin letters other than I and O, e.g. 5ZK8R2T.")
+ID_DOCUMENT_HELP = _("AZE12345678 or AA1234567 (ID card), C12345678 (passport).")
+PHONE_HELP = _("With or without the country code, e.g. +994 50 123 45 67 or 050 123 45 67.")
+
+PHONE_DIGITS_RANGE = (10, 15)  # E.164: at most 15 digits, a country code and a number
+
+
+def validate_phone(value):
+    digits = normalise_phone(value)[1:]
+    if (
+        not value
+        or not (PHONE_DIGITS_RANGE[0] <= len(digits) <= PHONE_DIGITS_RANGE[1])
+        or (re.search(r"[^\d\s()+.\-]", value))
+    ):
+        raise ValidationError(
+            _(
+                "A phone number has digits only (spaces, dashes and brackets allowed), "
+                "for example +994 50 123 45 67 or 050 123 45 67."
+            ),
+            code="invalid_phone",
+        )
+
+
+# Azerbaijani letters and the Latin letters people type for them when they have no az keyboard.
+_FOLD = str.maketrans(
+    {"ə": "e", "ı": "i", "ş": "s", "ç": "c", "ğ": "g", "ö": "o", "ü": "u", "\u0307": None}
+)
+
+
+def fold_for_search(value):
+    """Lower case with the Azerbaijani letters folded onto their look-alikes: "Şəfiyev" and
+    "Sefiyev" both read "sefiyev". (İ and I both fold to i, whatever the locale's casing.)"""
+    value = (value or "").replace("İ", "i").replace("I", "i")
+    return value.lower().translate(_FOLD)
+
+
 # --- Organisations and their people -----------------------------------------------------------
 
 
@@ -386,6 +423,18 @@ class System(CodedEntry):
         blank=True,
         help_text=_("The person or unit answerable for the system."),
     )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_systems",
+        verbose_name=_("owner's portal account"),
+        help_text=_(
+            "The member who carries out the requests' tasks in this system (erasing, "
+            "correcting, exporting); a task can be given to someone else."
+        ),
+    )
     hosting_country = CountryField(_("hosting country"), default="AZ")
     categories = models.ManyToManyField(
         DataCategory, blank=True, related_name="systems", verbose_name=_("data categories held")
@@ -414,6 +463,17 @@ class System(CodedEntry):
         if self.registration_date and not self.registration_number:
             raise ValidationError(
                 {"registration_number": _("A registration date needs its registration number.")}
+            )
+        if (
+            self.owner_user_id
+            and self.organisation_id
+            and not self.owner_user.is_superuser
+            and not Membership.objects.filter(
+                user_id=self.owner_user_id, organisation_id=self.organisation_id
+            ).exists()
+        ):
+            raise ValidationError(
+                {"owner_user": _("The owner must be a member of the system's organisation.")}
             )
 
     @property
@@ -776,14 +836,19 @@ class DataSubject(OrganisationOwned):
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    fin = models.CharField(_("FIN"), max_length=7, blank=True, validators=[validate_fin])
+    fin = models.CharField(
+        _("FIN"), max_length=7, blank=True, validators=[validate_fin], help_text=FIN_HELP
+    )
     id_document_number = models.CharField(
         _("identity document number"),
         max_length=20,
         blank=True,
         validators=[validate_id_document],
+        help_text=ID_DOCUMENT_HELP,
     )
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, validators=[validate_phone], help_text=PHONE_HELP
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.TextField(_("address"), blank=True)
     subject_type = models.ForeignKey(

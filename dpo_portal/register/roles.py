@@ -193,3 +193,19 @@ def signatory(user, organisation_id):
         "name": user.get_full_name() or user.get_username(),
         "role": str(role),
     }
+
+
+def members_granted(perm, organisation_ids):
+    """Active users whose role grants ``perm`` in every one of ``organisation_ids``: who may be
+    given a piece of work there (an assignee, a task owner)."""
+    from django.contrib.auth import get_user_model
+
+    roles = roles_granting(perm)
+    users = get_user_model().objects.filter(is_active=True)
+    for organisation_id in set(organisation_ids):
+        users = users.filter(
+            pk__in=Membership.objects.filter(
+                organisation_id=organisation_id, role__in=roles
+            ).values("user_id")
+        )
+    return users.order_by("username")

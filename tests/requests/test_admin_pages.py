@@ -25,6 +25,8 @@ def intake_form(organisation, **fields):
         "received_at_1": "17:00:00",
         "requester_name": "Kamran Rüstəmov",
         "requester_fin": "5zk8r2t",
+        # Received in March: registered this late only with its reason (intake's rule).
+        "registered_late_reason": "Found in the paper archive.",
         "tasks-TOTAL_FORMS": "0",
         "tasks-INITIAL_FORMS": "0",
         **fields,

@@ -46,3 +46,21 @@ def test_demo_includes_the_deletion_blocked_in_part_by_the_aml_hold():
     demo.load(stdout=io.StringIO(), subjects_per_organisation=40)
     blocked = SubjectRequest.objects.filter(tasks__status="kept", tasks__kept_reason="legal_hold")
     assert blocked.distinct().count() == 1
+
+
+def test_demo_requests_closed_as_answered_satisfy_the_enforced_rules():
+    random.seed(3)
+    register_demo.load(stdout=io.StringIO(), subjects_per_organisation=40)
+    demo.load(stdout=io.StringIO(), subjects_per_organisation=40)
+    answered = SubjectRequest.objects.filter(
+        status__in=[RequestStatus.COMPLETED, RequestStatus.PARTIALLY_COMPLETED]
+    )
+    assert answered.exists()
+    for request in answered:
+        assert request.identity_status == "verified", request.reference
+        assert request.subject_id or request.no_data_held, request.reference
+        assert not request.tasks.filter(status="open").exists(), request.reference
+        if request.status == RequestStatus.COMPLETED:
+            assert not request.tasks.filter(status="kept").exists(), request.reference
+    for refused in SubjectRequest.objects.filter(status=RequestStatus.REFUSED):
+        assert refused.refusal_ground_display and refused.outcome_reason, refused.reference

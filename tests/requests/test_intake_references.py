@@ -19,7 +19,13 @@ def new_request(organisation, **fields):
     fields.setdefault("kind", RequestKind.DELETION)
     fields.setdefault("channel", RequestChannel.EMAIL)
     fields.setdefault("requester_name", "Aysel Məmmədova")
+    fields.setdefault("requester_email", "aysel@example.az")
     return SubjectRequest(organisation=organisation, **fields)
+
+
+def on_the_day(request, *, actor=None):
+    """Register as on the day it was received (intake refuses future and unexplained old dates)."""
+    return register_request(request, actor=actor, today=request.received_at.astimezone(BAKU).date())
 
 
 @pytest.mark.django_db
@@ -30,10 +36,10 @@ def test_references_count_per_organisation_and_restart_each_year():
     in_2027 = datetime.datetime(2027, 1, 5, 10, tzinfo=BAKU)
 
     made = [
-        register_request(new_request(first, received_at=in_2026), actor=dpo).reference,
-        register_request(new_request(first, received_at=in_2026), actor=dpo).reference,
-        register_request(new_request(second, received_at=in_2026), actor=dpo).reference,
-        register_request(new_request(first, received_at=in_2027), actor=dpo).reference,
+        on_the_day(new_request(first, received_at=in_2026), actor=dpo).reference,
+        on_the_day(new_request(first, received_at=in_2026), actor=dpo).reference,
+        on_the_day(new_request(second, received_at=in_2026), actor=dpo).reference,
+        on_the_day(new_request(first, received_at=in_2027), actor=dpo).reference,
     ]
 
     assert made == ["DSR-2026-00001", "DSR-2026-00002", "DSR-2026-00001", "DSR-2027-00001"]
@@ -44,7 +50,7 @@ def test_a_request_received_on_new_years_eve_in_baku_takes_that_years_number():
     organisation = make_organisation()
     # 31 December 22:30 in Baku is still 2026 there, although it is 18:30 UTC.
     received = datetime.datetime(2026, 12, 31, 22, 30, tzinfo=BAKU)
-    request = register_request(new_request(organisation, received_at=received), actor=None)
+    request = on_the_day(new_request(organisation, received_at=received))
     assert request.reference == "DSR-2026-00001"
 
 
@@ -64,12 +70,12 @@ def test_intake_sets_the_due_date_from_the_regime():
     organisation = make_organisation(regime="az")
     # Friday 13 March 2026: Novruz and Ramazan follow; 7 working days end on 2 April.
     received = datetime.datetime(2026, 3, 13, 17, 0, tzinfo=BAKU)
-    request = register_request(new_request(organisation, received_at=received), actor=None)
+    request = on_the_day(new_request(organisation, received_at=received))
     assert request.due_on == datetime.date(2026, 4, 2)
 
     gdpr = make_organisation(regime="gdpr")
     received = datetime.datetime(2026, 1, 31, 12, 0, tzinfo=BAKU)
-    request = register_request(new_request(gdpr, received_at=received), actor=None)
+    request = on_the_day(new_request(gdpr, received_at=received))
     assert request.due_on == datetime.date(2026, 2, 28)
 
 

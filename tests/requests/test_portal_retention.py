@@ -32,6 +32,7 @@ def closed_request(organisation, dpo, *, days_ago):
         request,
         status=RequestStatus.REFUSED,
         reason="Not a customer",
+        refusal_ground="identity_not_established",
         actor=dpo,
         at=timezone.now() - datetime.timedelta(days=days_ago),
     )

@@ -40,6 +40,10 @@ def history():
         )
 
     on_time = received(2, RequestKind.DELETION)  # due 12 March
+    services.verify_identity(
+        on_time, method="id_document_seen", actor=dpo, at=datetime.datetime(2026, 3, 3, tzinfo=BAKU)
+    )
+    services.record_no_data_held(on_time, actor=dpo)
     services.close_request(
         on_time,
         status=RequestStatus.COMPLETED,
@@ -52,6 +56,8 @@ def history():
         late,
         status=RequestStatus.REFUSED,
         reason="Not a customer",
+        refusal_ground="identity_not_established",
+        lateness_note="The application was misfiled.",
         actor=dpo,
         at=datetime.datetime(2026, 3, 31, 12, tzinfo=BAKU),  # 12 working days (Novruz between)
     )
@@ -115,7 +121,11 @@ def test_letter_is_filled_from_the_request_printable_and_kept(client, history):
     organisation.save()
     request = make_request(organisation, kind=RequestKind.DELETION, requester_name=REQUESTER)
     services.close_request(
-        request, status=RequestStatus.REFUSED, reason="The loan is still being repaid", actor=dpo
+        request,
+        status=RequestStatus.REFUSED,
+        reason="The loan is still being repaid",
+        refusal_ground="legal_claims",
+        actor=dpo,
     )
     client.force_login(dpo)
     response = client.post(
@@ -164,6 +174,8 @@ def test_a_refusal_after_five_working_days_is_late_though_the_answer_period_is_s
         request,
         status=RequestStatus.REFUSED,
         reason="Manifestly unfounded",
+        refusal_ground="right_not_applicable",
+        lateness_note="Waited for the legal department.",
         actor=dpo,
         at=datetime.datetime(2026, 3, 11, 12, tzinfo=BAKU),
     )

@@ -1,0 +1,190 @@
+"""The lifecycle of a subject request, declared once: its transitions, and what closing needs.
+
+TRANSITIONS is the only list of status changes a request may make. The services move a request
+with ``move()`` (which refuses any other change), the request page offers the buttons of
+``transitions_from(status)`` only, and the tests walk the whole table. ``closing_problems()`` says,
+in sentences for the DPO, what is missing before a request may close with a given outcome;
+``services.close_request`` refuses while the list is not empty.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from retention.models import Record
+
+from .models import (
+    CLOSED_STATUSES,
+    TASK_ACTION_FOR_KIND,
+    IdentityStatus,
+    RequestKind,
+    RequestStatus,
+    TaskStatus,
+)
+
+NEW, IN_PROGRESS, PAUSED = RequestStatus.NEW, RequestStatus.IN_PROGRESS, RequestStatus.PAUSED
+COMPLETED, PARTIALLY = RequestStatus.COMPLETED, RequestStatus.PARTIALLY_COMPLETED
+REFUSED, WITHDRAWN = RequestStatus.REFUSED, RequestStatus.WITHDRAWN
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    label: str
+
+
+TRANSITIONS = (
+    Transition(NEW, IN_PROGRESS, gettext_lazy("Start handling")),
+    Transition(NEW, PAUSED, gettext_lazy("Pause: wait for information")),
+    Transition(NEW, REFUSED, gettext_lazy("Refuse")),
+    Transition(NEW, WITHDRAWN, gettext_lazy("Withdrawn by the requester")),
+    Transition(IN_PROGRESS, PAUSED, gettext_lazy("Pause: wait for information")),
+    Transition(IN_PROGRESS, COMPLETED, gettext_lazy("Complete")),
+    Transition(IN_PROGRESS, PARTIALLY, gettext_lazy("Complete in part")),
+    Transition(IN_PROGRESS, REFUSED, gettext_lazy("Refuse")),
+    Transition(IN_PROGRESS, WITHDRAWN, gettext_lazy("Withdrawn by the requester")),
+    Transition(PAUSED, IN_PROGRESS, gettext_lazy("Resume: information received")),
+    Transition(PAUSED, REFUSED, gettext_lazy("Refuse")),
+    Transition(PAUSED, WITHDRAWN, gettext_lazy("Withdrawn by the requester")),
+)
+
+ALLOWED = {(t.source, t.target) for t in TRANSITIONS}
+
+# Kinds answered with what the organisation tells anyone: how it protects data in general
+# (seed 000, 7.3) is not personal data, so no identity check is needed before answering.
+KINDS_WITHOUT_IDENTITY = frozenset({RequestKind.PROTECTION})
+
+# The answer is given with the outcome (completed in whole or in part).
+ANSWER_STATUSES = (COMPLETED, PARTIALLY)
+
+
+def transitions_from(status):
+    return [t for t in TRANSITIONS if t.source == status]
+
+
+def is_allowed(source, target):
+    return (source, target) in ALLOWED
+
+
+def move(request, target):
+    """Set ``request.status`` to ``target`` if the table allows it (the caller saves)."""
+    if not is_allowed(request.status, target):
+        raise ValidationError(
+            _("A request that is “%(source)s” cannot become “%(target)s”.")
+            % {
+                "source": RequestStatus(request.status).label,
+                "target": RequestStatus(target).label,
+            },
+            code="transition_not_allowed",
+        )
+    request.status = target
+
+
+def needs_identity(request):
+    return request.kind not in KINDS_WITHOUT_IDENTITY
+
+
+def undisposed_records(request):
+    if request.subject_id is None:
+        return Record.objects.none()
+    return Record.objects.filter(
+        organisation_id=request.organisation_id, subject_id=request.subject_id
+    ).undisposed()
+
+
+def closing_problems(request, target, *, reason="", refusal_ground="", lateness_note="", on=None):
+    """What stands between ``request`` and closing it as ``target``: a list of sentences, empty
+    when it may close. ``request`` carries its saved state (tasks and records are read)."""
+    if target not in CLOSED_STATUSES:
+        return [_("Not a closing status.")]
+    if not is_allowed(request.status, target):
+        return [
+            _("A request that is “%(source)s” cannot become “%(target)s”.")
+            % {
+                "source": RequestStatus(request.status).label,
+                "target": RequestStatus(target).label,
+            }
+        ]
+    reason = (reason or "").strip()
+    if target in ANSWER_STATUSES:
+        return _answer_problems(request, target, reason)
+    if target == REFUSED:
+        return _refusal_problems(request, reason, refusal_ground, lateness_note, on)
+    if not reason:
+        return [_("Say how the requester withdrew the request.")]
+    return []
+
+
+def _answer_problems(request, target, reason):
+    problems = []
+    if needs_identity(request) and request.identity_status != IdentityStatus.VERIFIED:
+        problems.append(_("The requester's identity is not verified."))
+    if request.subject_id is None and not request.no_data_held:
+        problems.append(
+            _(
+                "No data subject is matched: match the request to the person, or record that "
+                "no data is held about them."
+            )
+        )
+    tasks = list(request.tasks.select_related("system"))
+    still_open = [task.system.name for task in tasks if task.status == TaskStatus.OPEN]
+    if still_open:
+        problems.append(
+            _("Tasks still open for: %(systems)s.") % {"systems": ", ".join(sorted(still_open))}
+        )
+    records = undisposed_records(request)
+    if request.no_data_held and request.subject_id and records.exists():
+        problems.append(
+            _("“No data held” is recorded, but the inventory holds records of this person.")
+        )
+    if request.kind in TASK_ACTION_FOR_KIND and request.subject_id:
+        kept_systems = {task.system_id for task in tasks if task.status == TaskStatus.KEPT}
+        task_systems = {task.system_id for task in tasks}
+        held_by_system = records.values_list("system__name", "system_id").distinct()
+        if request.kind == RequestKind.CONSENT_WITHDRAWAL:
+            held_by_system = held_by_system.filter(consent__isnull=False)
+        untasked = sorted({name for name, pk in held_by_system if pk not in task_systems})
+        if untasked:
+            problems.append(
+                _("No task yet for the systems holding the person's records: %(systems)s.")
+                % {"systems": ", ".join(untasked)}
+            )
+        if request.kind == RequestKind.DELETION:
+            left = records.exclude(system_id__in=kept_systems).count()
+            if left:
+                problems.append(
+                    _(
+                        "%(n)d record(s) of the person are still held with no reason to keep "
+                        "them: dispose of them or record why they are kept."
+                    )
+                    % {"n": left}
+                )
+    kept = any(task.status == TaskStatus.KEPT for task in tasks)
+    if target == COMPLETED and kept:
+        problems.append(
+            _("Part of the data is kept: the outcome is “partially completed”, with its reasons.")
+        )
+    if target == PARTIALLY and not kept and not reason:
+        problems.append(_("A partial answer must say what was not done and why."))
+    return problems
+
+
+def _refusal_problems(request, reason, refusal_ground, lateness_note, on):
+    problems = []
+    version = request.regime_version
+    if version is None or version.refusal_ground(refusal_ground) is None:
+        problems.append(_("Choose the ground of the refusal (with its legal reference)."))
+    if not reason:
+        problems.append(_("Write the reasons of the refusal: they are sent to the requester."))
+    on = on or timezone.localdate()
+    if on > request.refusal_due_on and not (lateness_note or "").strip():
+        problems.append(
+            _("The refusal is late (it was due by %(due)s): add a note on why.")
+            % {"due": date_format(request.refusal_due_on, "DATE_FORMAT")}
+        )
+    return problems
