@@ -439,14 +439,20 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    def _urgency(self, request):
+        # Worked out once per page view: the list, its ordering and its filter all need it, and
+        # each working it out reads every organisation's calendar.
+        if not hasattr(request, "_urgency_expression"):
+            request._urgency_expression = deadlines.urgency_expression()
+        return request._urgency_expression
+
     def get_queryset(self, request):
-        return super().get_queryset(request).with_urgency()
+        return super().get_queryset(request).annotate(**self._urgency(request))
 
     def get_ordering(self, request):
         # The rank as an expression, not the annotation's name: ModelAdmin orders the queryset
         # before get_queryset() has annotated it.
-        rank = deadlines.urgency_expression()["urgency_rank"]
-        return [rank.asc(), "due_on", "received_at"]
+        return [self._urgency(request)["urgency_rank"].asc(), "due_on", "received_at"]
 
     @admin.display(description=_("urgency"), ordering="urgency_rank")
     def urgency_mark(self, obj):

@@ -12,7 +12,7 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from dpo_portal.register.models import DataSubject, Organisation
+from dpo_portal.register.models import DataSubject, Membership, Organisation, Role
 
 from . import deadlines, demo_fulfilment, fulfilment, letters, services
 from .models import (
@@ -115,13 +115,17 @@ def _request(organisation, kind, scenario, subject, assignee, now):
     closed_at = received_at + (15 if status == RequestStatus.PARTIALLY_COMPLETED else 5) * step
     if status in (RequestStatus.COMPLETED, RequestStatus.PARTIALLY_COMPLETED):
         _resolve_tasks(request, assignee, keep_one=status == RequestStatus.PARTIALLY_COMPLETED)
-        fulfilment.complete_request(
-            request,
-            actor=assignee,
-            status=status,
-            reason="" if status == RequestStatus.COMPLETED else PARTIAL_REASON,
-            at=closed_at,
-        )
+        for actor in (assignee, _second_dpo(organisation, assignee)):
+            # Under four eyes a deletion's closing needs a second DPO; otherwise one suffices.
+            request = fulfilment.complete_request(
+                request,
+                actor=actor,
+                status=status,
+                reason="" if status == RequestStatus.COMPLETED else PARTIAL_REASON,
+                at=closed_at,
+            )
+            if not request.is_open:
+                break
     else:
         services.close_request(
             request,
@@ -134,6 +138,18 @@ def _request(organisation, kind, scenario, subject, assignee, now):
     language = (organisation.language_list or ["az"])[0]
     letters.create_letter(request, language=language, actor=assignee)
     return request
+
+
+def _second_dpo(organisation, first):
+    """Another DPO of the organisation (the demo's four eyes), or None."""
+    membership = (
+        Membership.objects.filter(organisation=organisation, role=Role.DPO)
+        .exclude(user=first)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
+    return membership.user if membership else None
 
 
 PARTIAL_REASON = "Loan records are kept under AML/CFT record keeping."

@@ -429,7 +429,7 @@ class SubjectRequest(OrganisationOwned):
         ground = self.regime_version.refusal_ground(self.refusal_ground)
         if ground is None:
             return ""
-        return f"{ground.label} — {ground.reference.citation}" if ground.reference else ground.label
+        return f"{ground.label} ({ground.reference.citation})" if ground.reference else ground.label
 
     @property
     def is_open(self):

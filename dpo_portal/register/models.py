@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -404,6 +406,12 @@ def registration_rule(country="AZ"):
         )
         cached = _rule_cache[country] = (now, rule)
     return cached[1]
+
+
+@receiver([post_save, post_delete], sender=RegistrationRule)
+def _forget_registration_rule(**kwargs):
+    # This process sees its own edit at once; the others within the minute.
+    _rule_cache.clear()
 
 
 def registration_threshold():

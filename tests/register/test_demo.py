@@ -90,7 +90,8 @@ def test_one_demo_user_per_role_and_one_in_both_organisations(loaded):
     assert admin.is_superuser and admin.check_password(demo.settings.DEMO_PASSWORD)
 
 
-def test_loading_twice_adds_nothing(loaded):
+def test_loading_twice_adds_nothing(loaded, settings):
+    settings.DEBUG = True  # as under `make run`: the command refuses a production database
     counts = [model.objects.count() for model in (Organisation, DataSubject, Membership)]
 
     out = io.StringIO()

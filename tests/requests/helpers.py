@@ -20,8 +20,13 @@ def make_request(organisation, *, due_in_days=None, status=None, assignee=None, 
     if received_at and (timezone.now() - received_at).days > LATE_REGISTRATION_DAYS:
         # A test placing a request in the past registers it late, as intake requires.
         fields.setdefault("registered_late_reason", "Entered from the paper archive.")
+    # A request placed in the future (a rule in force from next month) is registered as on its
+    # day of receipt: intake refuses a receipt after today.
+    today = timezone.localtime(received_at).date() if received_at else None
     request = register_request(
-        SubjectRequest(organisation=organisation, assignee=assignee, **fields), actor=None
+        SubjectRequest(organisation=organisation, assignee=assignee, **fields),
+        actor=None,
+        today=today if today and today > timezone.localdate() else None,
     )
     changes = {}
     if due_in_days is not None:

@@ -218,7 +218,7 @@ def test_the_daily_scrub_of_closed_requests_removes_their_files(
     services.close_request(
         request,
         status="withdrawn",
-        reason="",
+        reason="Withdrawn by phone.",
         actor=dpo,
         at=timezone.now() - datetime.timedelta(days=40),
     )

@@ -269,7 +269,9 @@ def test_a_letter_page_sends_by_email_and_records_the_outcome(client):
     request = make_plain_request(
         organisation, kind="access", requester_name="Nigar Əhmədova", requester_email="n@e.az"
     )
-    services.close_request(request, status=RequestStatus.WITHDRAWN, reason="", actor=dpo)
+    services.close_request(
+        request, status=RequestStatus.WITHDRAWN, reason="Withdrawn by phone.", actor=dpo
+    )
     client.force_login(dpo)
 
     response = client.post(

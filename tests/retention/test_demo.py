@@ -10,7 +10,8 @@ from retention.models import DisposalBatch, LegalHold, Record, RetentionRule
 
 
 @pytest.mark.django_db
-def test_demo_data_lets_the_first_sweep_find_due_and_held_records_and_loads_once():
+def test_demo_data_lets_the_first_sweep_find_due_and_held_records_and_loads_once(settings):
+    settings.DEBUG = True  # as under `make run`: the command refuses a production database
     call_command("load_demo", subjects=60, stdout=io.StringIO())
     rules, records = RetentionRule.objects.count(), Record.objects.count()
     assert rules >= 10
