@@ -90,6 +90,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (mail bodies, letters): the same templates, nothing HTML-escaped. Used
+        # through dpo_portal.notifications.mail; never for a page a browser renders.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.notifications.mail import render_text
 from dpo_portal.register.models import (
     DataSubject,
     Regime,
@@ -319,7 +319,7 @@ def letter_template(request, language):
 
 def render_letter(request, language):
     with translation.override(language):
-        return render_to_string(
+        return render_text(
             letter_template(request, language),
             {
                 "request": request,

@@ -1,10 +1,10 @@
 """Weekly reminder: information systems that must be in the state register but are not."""
 
 from django.contrib.auth import get_user_model
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from dpo_portal.notifications.mail import render_mail
 from dpo_portal.notifications.models import send_once
 
 from .models import Organisation, Role, System
@@ -36,8 +36,8 @@ def send_system_registration_reminders(on=None):
                 "%(organisation)s: %(count)d systems need state registration",
                 len(systems),
             ) % {"organisation": organisation.name, "count": len(systems)}
-            body = render_to_string(
-                "register/email/registration_reminder.txt",
+            mail = render_mail(
+                "register/email/registration_reminder",
                 {"organisation": organisation, "systems": systems},
             )
         for user in recipients:
@@ -47,7 +47,7 @@ def send_system_registration_reminders(on=None):
                 user=user,
                 period=period,
                 subject=subject,
-                body=body,
+                mail=mail,
                 item_count=len(systems),
             )
     return sent
