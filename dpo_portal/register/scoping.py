@@ -244,15 +244,15 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the newest historical row when the live object is not in
         # the queryset; for another organisation's object that would show its data.
+        self._ensure_visible(request, object_id)
         if not self.keeps_history:
             raise Http404
-        self._ensure_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._ensure_visible(request, object_id)
         if not self.keeps_history:
             raise Http404
-        self._ensure_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
