@@ -104,6 +104,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (mail bodies, letters): the same templates, nothing HTML-escaped. Used
+        # through dpo_portal.notifications.mail; never for a page a browser renders.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {
@@ -238,6 +247,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a chunk whose worker died is redelivered, not lost
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With acks_late, a task whose worker died (kill -9, OOM, lost machine) stays unacknowledged in
+# Redis until this many seconds have passed, then goes to another worker. Redis's default is an
+# hour, which left a sweep unfinished for that long. It must exceed the longest task (a sweep chunk
+# takes seconds; the largest record import about a minute), or a task still running would be
+# handed out a second time. Ten minutes by default; tests set it short.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600")),
+}
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {

@@ -63,13 +63,13 @@ def shipped_template_names(key, language):
 
 def shipped_template_source(key, language):
     """The text of the shipped template, as the starting point of an organisation's own."""
-    template = select_template(shipped_template_names(key, language))
+    template = select_template(shipped_template_names(key, language), using="text")
     return template.template.source
 
 
 def compile_template_text(text):
     """A DPO's template text as a template (raises TemplateSyntaxError with the line)."""
-    return engines["django"].from_string(text)
+    return engines["text"].from_string(text)
 
 
 def find_template(request, kind, language):
@@ -80,7 +80,7 @@ def find_template(request, kind, language):
     ).first()
     if own is not None:
         return compile_template_text(own.text), f"organisation:{own.pk}"
-    template = select_template(shipped_template_names(key, language))
+    template = select_template(shipped_template_names(key, language), using="text")
     return template, template.template.name
 
 

@@ -6,10 +6,10 @@ The mails name requests by reference, kind and due date: never the requester.
 """
 
 from django.contrib.auth import get_user_model
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dpo_portal.notifications.mail import render_mail
 from dpo_portal.notifications.models import send_once
 from dpo_portal.register.models import Organisation, Role
 
@@ -51,8 +51,8 @@ def send_task_reminders(on):
                 period=on.isoformat(),
                 subject=_("%(organisation)s: %(count)d of your request tasks are due")
                 % {"organisation": organisation.name, "count": len(theirs)},
-                body=render_to_string(
-                    "requests/email/task_owner_reminder.txt",
+                mail=render_mail(
+                    "requests/email/task_owner_reminder",
                     {"organisation": organisation, "tasks": theirs, "on": on},
                 ),
                 item_count=len(theirs),
@@ -101,8 +101,8 @@ def _send_request_reminders(on):
                     period=period,
                     subject=_("%(organisation)s: %(count)d of your requests need an answer soon")
                     % {"organisation": organisation.name, "count": len(theirs)},
-                    body=render_to_string(
-                        "requests/email/assignee_reminder.txt",
+                    mail=render_mail(
+                        "requests/email/assignee_reminder",
                         {"organisation": organisation, "requests": theirs, "on": on},
                     ),
                     item_count=len(theirs),
@@ -114,8 +114,8 @@ def _send_request_reminders(on):
                 "organisation": organisation.name,
                 "count": len(overdue),
             }
-            body = render_to_string(
-                "requests/email/overdue_reminder.txt",
+            mail = render_mail(
+                "requests/email/overdue_reminder",
                 {"organisation": organisation, "requests": overdue, "on": on},
             )
             for user_id in sorted(dpo_ids.get(organisation.pk, ())):
@@ -125,7 +125,7 @@ def _send_request_reminders(on):
                     user=users[user_id],
                     period=period,
                     subject=subject,
-                    body=body,
+                    mail=mail,
                     item_count=len(overdue),
                 )
     return sent

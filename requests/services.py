@@ -14,12 +14,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.notifications.mail import render_mail
 from dpo_portal.register.models import (
     DataSubject,
     Membership,
@@ -460,9 +460,11 @@ def _mail_assignee(assignee, *, actor, template, subject, context):
     if assignee is None or not assignee.email or assignee == actor:
         return
     with translation.override(context["language"]):
-        body = render_to_string(template, context)
+        mail = render_mail(template, context)
         subject = str(subject)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [assignee.email]))
+    transaction.on_commit(
+        lambda: send_mail(subject, mail.text, None, [assignee.email], html_message=mail.html)
+    )
 
 
 def _language_of(organisation):
@@ -510,7 +512,7 @@ def _mail_assignment(organisation, theirs, *, assignee, actor):
     _mail_assignee(
         assignee,
         actor=actor,
-        template="requests/email/assigned.txt",
+        template="requests/email/assigned",
         subject=subject,
         context={
             "organisation": organisation,
@@ -590,7 +592,7 @@ def mail_task_owner(task, *, request, actor):
     _mail_assignee(
         task.owner,
         actor=actor,
-        template="requests/email/task_assigned.txt",
+        template="requests/email/task_assigned",
         subject=subject,
         context={
             "organisation": organisation,

@@ -240,17 +240,20 @@ class RecordAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             else sorted(organisation_ids_for(request.user, "retention.sweep_disposalbatch"))
         )
         if request.method == "POST":
-            from .tasks import start_sweep
-
-            start_sweep(organisation_ids=organisation_ids, actor_id=request.user.pk)
-            messages.success(
-                request,
-                _(
-                    "The sweep is running in the background; new disposal batches appear in the "
-                    "disposal batch list when it is done."
-                ),
+            organisations = Organisation.objects.order_by("name")
+            if organisation_ids is not None:
+                organisations = organisations.filter(pk__in=organisation_ids)
+            # One job per organisation: each has its page with progress, and its own audit.
+            jobs = [
+                start_job("retention.sweep", organisation=organisation, actor=request.user)
+                for organisation in organisations
+            ]
+            if len(jobs) == 1:
+                return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[jobs[0].pk]))
+            messages.info(request, _("The sweep runs in the background; follow it here."))
+            return HttpResponseRedirect(
+                reverse("admin:jobs_job_changelist") + "?kind__exact=retention.sweep"
             )
-            return HttpResponseRedirect(reverse("admin:retention_disposalbatch_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

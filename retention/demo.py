@@ -13,6 +13,7 @@ from django.utils import timezone
 from consent.models import Consent, ProcessingActivity
 from dpo_portal.register.models import DataCategory, DataSubject, Organisation, System
 
+from . import sweep
 from .models import EndAction, LegalHold, PeriodUnit, Record, RetentionRule, Trigger
 from .rules import RuleBook, expiry
 from .snapshots import take_snapshots
@@ -337,5 +338,11 @@ def load(stdout, subjects_per_organisation):
         f"Retention: {RetentionRule.objects.filter(organisation__in=organisations).count()} "
         f"rules, {records} records, {holds} legal holds."
     )
+    # A first sweep, so the first dashboard tells the truth: without it nothing is flagged due
+    # and the dashboard would say nothing is overdue while thousands of records are past date.
+    ids = [organisation.pk for organisation in organisations]
+    found = sweep.sweep_inline(today=today, organisation_ids=ids)
+    sweep.record_sweep([found], today=today.isoformat(), organisation_ids=ids)
+    stdout.write(f"Retention: first sweep, {found.get('due', 0)} records due.")
     # The report's trend starts with today's figures (then one more every evening, by beat).
     take_snapshots(on=today)

@@ -1,5 +1,6 @@
 """Long retention work started from the admin, run by Celery with progress in the job page."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -68,3 +69,53 @@ def scrub_disposed_subjects(job):
     job.set_total(subjects.count())
     count = scrub_subjects(subjects, actor=job.started_by, progress=job.advance)
     return _("%(count)s people erased from the portal.") % {"count": count}
+
+
+def _sweep_links(job):
+    from django.urls import reverse
+
+    from .models import BatchStatus
+
+    batches = reverse("admin:retention_disposalbatch_changelist")
+    return [
+        (
+            _("Disposal batches awaiting a decision"),
+            f"{batches}?organisation={job.organisation_id}&status__exact={BatchStatus.PENDING}",
+        )
+    ]
+
+
+@job_handler("retention.sweep", gettext_lazy("Retention sweep"), links=_sweep_links)
+def sweep_organisation(job):
+    """The sweep of one organisation started from the admin, chunk by chunk with progress. A
+    worker that dies leaves the job unacknowledged; another worker picks it up again
+    (CELERY_BROKER_TRANSPORT_OPTIONS' visibility timeout) and, the sweep being idempotent,
+    simply runs it again, saying so on the job page meanwhile."""
+    from dpo_portal.jobs.models import Job
+
+    from . import sweep
+    from .models import BatchStatus, DisposalBatch
+
+    if job.done:  # progress from an attempt that did not finish
+        Job.objects.filter(pk=job.pk).update(done=0, message=_("Interrupted, resuming."))
+    ids = [job.organisation_id]
+    today = timezone.localdate()
+    chunks = sweep.plan_chunks(organisation_ids=ids)
+    job.set_total(len(chunks))
+    totals = {}
+    for first_pk, last_pk in chunks:
+        for key, value in sweep.sweep_chunk(
+            first_pk, last_pk, today=today, organisation_ids=ids
+        ).items():
+            totals[key] = totals.get(key, 0) + value
+        job.advance()
+    sweep.record_sweep(
+        [totals], today=today.isoformat(), organisation_ids=ids, actor_id=job.started_by_id
+    )
+    pending = DisposalBatch.objects.filter(
+        organisation_id=job.organisation_id, status=BatchStatus.PENDING
+    ).count()
+    return _(
+        "%(due)s records newly due, %(held)s put on hold; %(pending)s disposal batches await "
+        "a decision."
+    ) % {"due": totals.get("due", 0), "held": totals.get("on_hold", 0), "pending": pending}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import tablib
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -233,6 +233,26 @@ class RetentionReportAdmin(ReportAdmin):
 PANEL_SYSTEMS = 8
 
 
+def last_sweeps(organisation_ids):
+    """Per organisation, when the sweep last finished and what it left standing (its
+    ``retention.sweep_finished`` audit event), or None where no sweep has run yet: until then
+    "nothing overdue" would be a guess."""
+    from dpo_portal.audit.models import AuditEvent
+
+    latest = (
+        AuditEvent.objects.filter(organisation=OuterRef("pk"), action="retention.sweep_finished")
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    organisations = (
+        Organisation.objects.filter(pk__in=organisation_ids)
+        .annotate(last_sweep_id=Subquery(latest))
+        .order_by("name")
+    )
+    events = AuditEvent.objects.in_bulk([o.last_sweep_id for o in organisations if o.last_sweep_id])
+    return [{"organisation": o.name, "event": events.get(o.last_sweep_id)} for o in organisations]
+
+
 def retention_panel(request, organisations):
     """Overdue records by system and batches awaiting a decision, in two aggregate queries, for
     every role that reads the retention report (registered in retention/dashboard.py)."""
@@ -263,6 +283,7 @@ def retention_panel(request, organisations):
         title=_("Retention"),
         template="retention/dashboard_panel.html",
         context={
+            "last_sweeps": last_sweeps(ids),
             "overdue": overdue,
             "awaiting": DisposalBatch.objects.filter(organisation_id__in=ids)
             .awaiting_decision(on=today)

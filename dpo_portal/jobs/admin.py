@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.register.scoping import OrganisationScopedAdmin
@@ -21,6 +21,7 @@ class JobAdmin(OrganisationScopedAdmin):
         "progress",
         "message",
         "result_link",
+        "next_links",
         "started_by",
         "created_at",
         "started_at",
@@ -51,6 +52,19 @@ class JobAdmin(OrganisationScopedAdmin):
             return "—"
         url = reverse("admin:jobs_job_result", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.result_name)
+
+    @admin.display(description=_("next"))
+    def next_links(self, obj):
+        from .registry import links_for
+
+        if obj.status != Job.Status.DONE:
+            return "—"
+        links = links_for(obj)
+        if not links:
+            return "—"
+        return format_html_join(
+            format_html("<br>"), '<a href="{}">{}</a>', ((url, label) for label, url in links)
+        )
 
     def get_urls(self):
         return [

@@ -43,9 +43,9 @@ class SentNotification(models.Model):
         return f"{self.kind} {self.period}"
 
 
-def send_once(*, kind, organisation, user, period, subject, body, item_count=0):
+def send_once(*, kind, organisation, user, period, subject, mail, item_count=0):
     """Mail ``user`` unless this kind already went to them for this organisation and period.
-    Returns True when a mail was sent."""
+    ``mail`` comes from notifications.mail.render_mail. Returns True when a mail was sent."""
     if not user.email:
         return False
     try:
@@ -57,7 +57,7 @@ def send_once(*, kind, organisation, user, period, subject, body, item_count=0):
                 period=period,
                 item_count=item_count,
             )
-            send_mail(subject, body, None, [user.email])
+            send_mail(subject, mail.text, None, [user.email], html_message=mail.html)
     except IntegrityError:
         return False
     return True

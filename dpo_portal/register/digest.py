@@ -2,10 +2,10 @@
 one e-mail per organisation to each of its compliance officers, at most once per ISO week."""
 
 from django.contrib.auth import get_user_model
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dpo_portal.notifications.mail import render_mail
 from dpo_portal.notifications.models import send_once
 
 from .models import Organisation, Recipient, Role
@@ -53,8 +53,8 @@ def send_recipient_digests(on=None):
                 "organisation": organisation.name,
                 "count": count,
             }
-            body = render_to_string(
-                "register/recipient/email/digest.txt",
+            mail = render_mail(
+                "register/recipient/email/digest",
                 {"organisation": organisation, "on": on, **items},
             )
         # One filter() call: the role must be held in *this* organisation.
@@ -68,7 +68,7 @@ def send_recipient_digests(on=None):
                 user=user,
                 period=period,
                 subject=subject,
-                body=body,
+                mail=mail,
                 item_count=count,
             )
     return sent

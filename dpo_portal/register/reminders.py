@@ -2,13 +2,13 @@
 December, the coming year's calendar decision not yet recorded."""
 
 from django.contrib.auth import get_user_model
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dpo_portal.legal.models import CalendarDecision
+from dpo_portal.notifications.mail import render_mail
 from dpo_portal.notifications.models import send_once
 
 from .models import Organisation, Role, System
@@ -40,8 +40,8 @@ def send_system_registration_reminders(on=None):
                 "%(organisation)s: %(count)d systems need state registration",
                 len(systems),
             ) % {"organisation": organisation.name, "count": len(systems)}
-            body = render_to_string(
-                "register/email/registration_reminder.txt",
+            mail = render_mail(
+                "register/email/registration_reminder",
                 {"organisation": organisation, "systems": systems},
             )
         for user in recipients:
@@ -51,7 +51,7 @@ def send_system_registration_reminders(on=None):
                 user=user,
                 period=period,
                 subject=subject,
-                body=body,
+                mail=mail,
                 item_count=len(systems),
             )
     return sent
@@ -73,8 +73,8 @@ def send_calendar_decision_reminders(on=None):
         language = (organisation.language_list or ["az"])[0]
         with translation.override(language):
             subject = _("Record the Cabinet's calendar decision for %(year)d") % {"year": year}
-            body = render_to_string(
-                "register/email/calendar_decision_reminder.txt",
+            mail = render_mail(
+                "register/email/calendar_decision_reminder",
                 {"organisation": organisation, "year": year, "add_url": add_url},
             )
         for user in users.filter(
@@ -86,6 +86,6 @@ def send_calendar_decision_reminders(on=None):
                 user=user,
                 period=week_period(on),
                 subject=subject,
-                body=body,
+                mail=mail,
             )
     return sent

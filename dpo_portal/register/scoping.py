@@ -56,10 +56,17 @@ def _organisations_to_link_from(request):
 class OrganisationScopedForm(forms.ModelForm):
     """Refuses a link from a row of one organisation to a row of another."""
 
+    def _organisation_id(self, cleaned):
+        # The organisation the row belongs to: the one chosen on the form, else the row's own
+        # (for an Organisation, itself).
+        if isinstance(self.instance, Organisation):
+            return self.instance.pk
+        organisation = cleaned.get("organisation")
+        return organisation.pk if organisation else getattr(self.instance, "organisation_id", None)
+
     def clean(self):
         cleaned = super().clean()
-        organisation = cleaned.get("organisation")
-        organisation_id = organisation.pk if organisation else self.instance.organisation_id
+        organisation_id = self._organisation_id(cleaned)
         if organisation_id is None:
             return cleaned
         for name, value in list(cleaned.items()):
@@ -216,6 +223,17 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
 
     # --- history pages ------------------------------------------------------------------------
 
+    @property
+    def keeps_history(self):
+        """Whether the model has django-simple-history (Record, Job and AuditEvent do not: the
+        sweep, the job runner and the audit trail are their own record)."""
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # templates/admin/change_form_object_tools.html shows the history link only with history.
+        context["keeps_history"] = self.keeps_history
+        return super().render_change_form(request, context, *args, **kwargs)
+
     def _ensure_visible(self, request, object_id):
         # A role that may not see the model at all is refused before anything is looked up (403),
         # as on the change page.
@@ -229,10 +247,14 @@ class OrganisationScopedAdmin(SimpleHistoryAdmin):
         # simple-history falls back to the newest historical row when the live object is not in
         # the queryset; for another organisation's object that would show its data.
         self._ensure_visible(request, object_id)
+        if not self.keeps_history:
+            raise Http404
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._ensure_visible(request, object_id)
+        if not self.keeps_history:
+            raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
