@@ -7,6 +7,7 @@ dropped as soon as the job ends.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -77,8 +78,32 @@ class Job(OrganisationOwned):
         Job.objects.filter(pk=self.pk).update(total=total)
 
     def advance(self, steps=1):
-        """Add to the progress; safe when several workers advance the same job at once."""
+        """Add to the progress; safe when several workers advance the same job at once.
+
+        The count is kept in the cache as well: an import advances inside its one transaction,
+        where the row's update is invisible to the page until the commit.
+        """
         Job.objects.filter(pk=self.pk).update(done=F("done") + steps)
+        key = self._live_key()
+        if not cache.add(key, steps, timeout=86_400):
+            cache.incr(key, steps)
+
+    def _live_key(self):
+        return f"job:{self.pk}:done"
+
+    @property
+    def live_done(self):
+        if self.is_finished:
+            return self.done
+        return max(self.done, cache.get(self._live_key()) or 0)
+
+    @property
+    def live_percent(self):
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.live_done * 100 / self.total))
 
     def attach_result(self, name, content, content_type):
         self.result, self.result_name, self.result_content_type = content, name, content_type
