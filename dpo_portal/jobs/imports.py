@@ -186,36 +186,46 @@ def decode(content):
             ) from None
     if content.startswith(b"\xef\xbb\xbf"):
         content = content[3:]
+    elif content[:200].count(b"\x00") > 20:  # UTF-16 without its byte-order mark
+        codec = "utf-16-le" if content[1:2] == b"\x00" else "utf-16-be"
+        try:
+            return content.decode(codec), "UTF-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return content.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
-    if content[:200].count(b"\x00") > 20:  # UTF-16 without its byte-order mark
-        for codec in ("utf-16-le", "utf-16-be"):
-            try:
-                text = content.decode(codec)
-            except UnicodeDecodeError:
-                continue
-            if text[:1].isprintable():
-                return text, "UTF-16"
     try:
         text = content.decode("cp1251")
     except UnicodeDecodeError:
         text = None
-    if text is not None:
-        # Windows-1251 decodes almost any bytes: accept it only when what is not ASCII reads as
-        # Cyrillic, as an older system's export would.
-        foreign = [char for char in text if ord(char) > 127]
-        cyrillic = [char for char in foreign if "\u0400" <= char <= "\u04ff"]
-        if foreign and len(cyrillic) >= 0.9 * len(foreign):
-            return text, "Windows-1251"
+    if text is not None and reads_as_cyrillic(text):
+        return text, "Windows-1251"
     raise ImportRefused(
         _(
-            "The file's text is in an encoding the import does not read (it tries %(tried)s): "
-            "save it as “CSV UTF-8” in Excel, or as UTF-8 text."
+            "The file's text is neither UTF-8 nor UTF-16, and does not read as Cyrillic "
+            "Windows-1251 (the encodings the import reads: %(tried)s). Save it as “CSV UTF-8” "
+            "in Excel, or as UTF-8 text."
         )
         % {"tried": ENCODINGS_TRIED}
     )
+
+
+def reads_as_cyrillic(text):
+    """Windows-1251 decodes almost any bytes; accept it when what is not ASCII reads as Cyrillic
+    words (letters next to letters), as an older system's Russian or Azerbaijani export would,
+    and not as the isolated accented letters of a Turkish or Western Windows file."""
+    foreign = [index for index, char in enumerate(text) if ord(char) > 127]
+    if not foreign:
+        return False
+    positions = set(foreign)
+    in_words = sum(
+        1
+        for index in foreign
+        if "\u0400" <= text[index] <= "\u04ff" and ({index - 1, index + 1} & positions)
+    )
+    return in_words >= 0.8 * len(foreign)
 
 
 def detect_delimiter(header_line, expected):
