@@ -83,7 +83,10 @@ class Job(OrganisationOwned):
         The count is kept in the cache as well: an import advances inside its one transaction,
         where the row's update is invisible to the page until the commit.
         """
-        Job.objects.filter(pk=self.pk).update(done=F("done") + steps)
+        if not transaction.get_connection().in_atomic_block:
+            # Inside the import's transaction the row's lock would be held to the end (and
+            # deadlock with the page's readers); the cache carries the count until finish().
+            Job.objects.filter(pk=self.pk).update(done=F("done") + steps)
         key = self._live_key()
         if not cache.add(key, steps, timeout=86_400):
             cache.incr(key, steps)
@@ -115,11 +118,15 @@ class Job(OrganisationOwned):
 
     def finish(self, *, failed=False, message=""):
         self.refresh_from_db(fields=["done", "total"])
+        self.done = max(self.done, cache.get(self._live_key()) or 0)
         self.status = self.Status.FAILED if failed else self.Status.DONE
         self.finished_at = timezone.now()
         self.message = message
         self.payload = None
-        self.save(update_fields=["status", "finished_at", "message", "payload", "updated_at"])
+        self.save(
+            update_fields=["status", "done", "finished_at", "message", "payload", "updated_at"]
+        )
+        cache.delete(self._live_key())
 
 
 def start_job(kind, *, organisation, actor, parameters=None, payload=None, total=0):
