@@ -84,6 +84,7 @@ class NoticeWidget(widgets.ForeignKeyWidget):
 
 class ConsentResource(OrganisationResource):
     subject = fields.Field(attribute="subject", column_name="subject", widget=SubjectWidget())
+    personal_columns = ("subject",)  # masked in the row-error report
     activity = entry_field(ProcessingActivity, "activity")
     notice = fields.Field(
         attribute="notice", column_name="notice_registry_number", widget=NoticeWidget()

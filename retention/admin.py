@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from dpo_portal.approvals.services import DISPOSAL_APPROVAL, HOLD_RELEASE, open_approval
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
 from dpo_portal.exports import spreadsheet_cell
+from dpo_portal.jobs.import_admin import import_page
 from dpo_portal.jobs.models import start_job
 from dpo_portal.pdf import render_pdf
 from dpo_portal.register.erasure import warn_if_naming_a_person
@@ -26,7 +27,7 @@ from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import download
 
-from . import reports, services
+from . import imports, reports, services
 from .models import (
     BatchStatus,
     DisposalBatch,
@@ -104,25 +105,6 @@ class RetentionRuleAdmin(VocabularyAdmin, OrganisationScopedAdmin):
 
 
 # --- The inventory ----------------------------------------------------------------------------
-
-
-class RecordImportForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label=gettext_lazy("organisation"), queryset=Organisation.objects.none()
-    )
-    file = forms.FileField(
-        label=gettext_lazy("file (CSV or XLSX)"),
-        help_text=gettext_lazy(
-            "Columns: organisation, subject_ref or subject_fin, system, category, activity, "
-            "external_id, collected_at, clock_start."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise ValidationError(_("Upload a .csv or .xlsx file."))
-        return upload
 
 
 @admin.register(Record)
@@ -204,32 +186,19 @@ class RecordAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = RecordImportForm(request.POST or None, request.FILES or None)
         allowed = Organisation.objects.all()
         if not request.user.is_superuser:
             allowed = allowed.filter(
                 pk__in=organisation_ids_for(request.user, "retention.add_record")
             )
-        form.fields["organisation"].queryset = allowed
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            # The file goes into the job row (bytes), never onto a disk.
-            job = start_job(
-                "retention.import_records",
-                organisation=form.cleaned_data["organisation"],
-                actor=request.user,
-                parameters={"filename": upload.name.lower().rsplit("/", 1)[-1]},
-                payload=upload.read(),
-            )
-            messages.info(request, _("The import runs in the background; follow it here."))
-            return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": _("Import records"),
-        }
-        return TemplateResponse(request, "retention/import_records.html", context)
+        return import_page(
+            self,
+            request,
+            kind="retention.import_records",
+            organisations=allowed,
+            columns=imports.COLUMNS,
+            title=_("Import records"),
+        )
 
     def sweep_view(self, request):
         if not self.has_sweep_permission(request):

@@ -9,20 +9,19 @@ Built for 100,000 rows and more: codes and people are resolved with dictionaries
 queries, every row is validated before anything is written, and the rows go in with batched
 INSERT ... ON CONFLICT DO UPDATE in one transaction, so a re-import updates what it imported
 before. One bad row refuses the whole file: the job gets a row-error report (row number, column,
-reason: no personal data) and nothing is written.
+value, reason) and nothing is written. The file is read by dpo_portal/jobs/imports.py, bounded
+and with its encoding and delimiter detected, as every import is.
 """
 
-import csv
 import datetime
-import io
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.models import ProcessingActivity
-from dpo_portal.exports import spreadsheet_row
 from dpo_portal.register.models import (
+    FIN_RE,
     DataCategory,
     DataSubject,
     SuppressionEntry,
@@ -45,6 +44,7 @@ COLUMNS = [
     "collected_at",
     "clock_start",
 ]
+PERSONAL_COLUMNS = {"subject_ref", "subject_fin"}  # masked in the row-error report
 BATCH_SIZE = 5_000
 LOOKUP_BATCH = 5_000
 UPDATED_FIELDS = [
@@ -62,26 +62,6 @@ class RowError(Exception):
     def __init__(self, column, reason):
         super().__init__(column)
         self.column, self.reason = column, reason
-
-
-def read_rows(content, filename):
-    """Yield dicts keyed by the header (lower case) from CSV or XLSX bytes."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(cell or "").strip().lower() for cell in next(rows, [])]
-        for row in rows:
-            if any(cell not in (None, "") for cell in row):
-                yield dict(zip(header, row, strict=False))
-        return
-    text = content.decode("utf-8-sig")
-    reader = csv.reader(io.StringIO(text))
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    for row in reader:
-        if any(row):
-            yield dict(zip(header, row, strict=False))
 
 
 def parse_date(value, column, required):
@@ -105,6 +85,14 @@ def parse_date(value, column, required):
         except ValueError:
             continue
     raise RowError(column, _("Not a date (use YYYY-MM-DD or DD.MM.YYYY)."))
+
+
+def past_date(value, column, required):
+    """A date that has happened: data cannot have been collected, nor a clock started, later."""
+    date = parse_date(value, column, required)
+    if date is not None and date > timezone.localdate():
+        raise RowError(column, _("A date in the future: the event has not happened yet."))
+    return date
 
 
 def text(row, column):
@@ -139,8 +127,8 @@ class Importer:
         self.errors = []
 
     def _load_subjects(self, rows):
-        refs = {text(row, "subject_ref") for row in rows} - {""}
-        fins = {normalise_fin(text(row, "subject_fin")) for row in rows} - {""}
+        refs = {text(row, "subject_ref") for _number, row in rows} - {""}
+        fins = {normalise_fin(text(row, "subject_fin")) for _number, row in rows} - {""}
         by_ref, by_fin = {}, {}
         subjects = DataSubject.objects.filter(organisation_id=self.organisation.pk)
         for field, wanted, target in (("external_ref", refs, by_ref), ("fin", fins, by_fin)):
@@ -160,6 +148,12 @@ class Importer:
         ref, fin = text(row, "subject_ref"), normalise_fin(text(row, "subject_fin"))
         if not ref and not fin:
             raise RowError("subject_ref", _("Give the person's reference or FIN."))
+        # The reason goes under the column the person was looked up by.
+        column = "subject_ref" if ref else "subject_fin"
+        if fin and not FIN_RE.match(fin):
+            raise RowError(
+                "subject_fin", _("A FIN has 7 characters: digits and letters except I and O.")
+            )
         found = by_ref.get(ref) if ref else None
         if found is None and fin:
             found = by_fin.get(fin)
@@ -168,13 +162,13 @@ class Importer:
                 fin and self._is_suppressed(SuppressionEntry.Kind.FIN, fin)
             ):
                 raise RowError(
-                    "subject_ref",
+                    column,
                     _("This person's data was erased (suppression list): refused."),
                 )
-            raise RowError("subject_ref", _("No such person in this organisation."))
+            raise RowError(column, _("No such person in this organisation."))
         pk, erased = found
         if erased:
-            raise RowError("subject_ref", _("This person's data was erased: refused."))
+            raise RowError(column, _("This person's data was erased: refused."))
         return pk
 
     def _code(self, row, column, table, required=True):
@@ -188,12 +182,13 @@ class Importer:
         return table[code]
 
     def build(self, rows, progress=None):
-        """Validate every row; returns the Record objects (unsaved) or fills self.errors."""
+        """Validate every (number, row) pair; returns the Records (unsaved) or fills self.errors
+        with (row, column, value, reason)."""
         by_ref, by_fin = self._load_subjects(rows)
         records, seen, expiries = [], {}, {}
         now = timezone.now()
         slug = self.organisation.slug
-        for number, row in enumerate(rows, start=2):  # row 1 is the header
+        for number, row in rows:
             try:
                 organisation = text(row, "organisation")
                 if organisation and organisation != slug:
@@ -207,8 +202,8 @@ class Importer:
                     raise RowError("external_id", _("The record's id in its system is required."))
                 if len(external_id) > 100:
                     raise RowError("external_id", _("At most 100 characters."))
-                collected_at = parse_date(row.get("collected_at"), "collected_at", True)
-                clock_start = parse_date(row.get("clock_start"), "clock_start", False)
+                collected_at = past_date(row.get("collected_at"), "collected_at", True)
+                clock_start = past_date(row.get("clock_start"), "clock_start", False)
                 if clock_start and clock_start < collected_at:
                     raise RowError("clock_start", _("The clock cannot start before collection."))
                 key = (system_id, external_id, category_id)
@@ -219,7 +214,7 @@ class Importer:
                     )
                 seen[key] = number
             except RowError as error:
-                self.errors.append((number, error.column, error.reason))
+                self.errors.append((number, error.column, row.get(error.column), error.reason))
                 continue
             rule = self.rules.rule_for(activity_id, category_id)
             # Many rows share a rule and dates: compute each expiry once.
@@ -243,14 +238,6 @@ class Importer:
                 )
             )
         return records
-
-    def error_report(self):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([_("row"), _("column"), _("reason")])
-        # A reason may quote the offending cell: written safe, like every export.
-        writer.writerows(spreadsheet_row(error) for error in self.errors)
-        return out.getvalue().encode("utf-8")
 
     @transaction.atomic
     def write(self, records, progress=None):

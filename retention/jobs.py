@@ -5,34 +5,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.jobs.imports import RowsRefused, read_table
 from dpo_portal.jobs.registry import job_handler
 
 from . import imports, rules
 
 
-class RowsRefused(Exception):
-    """The file had bad rows: nothing was written; the job carries the row-error report."""
-
-
 @job_handler("retention.import_records", gettext_lazy("Record import"))
 def import_records(job):
-    rows = list(imports.read_rows(bytes(job.payload), job.parameters.get("filename", "")))
+    header, table = read_table(
+        bytes(job.payload), job.parameters.get("filename", ""), expected=imports.COLUMNS
+    )
+    rows = [(number, dict(zip(header, cells, strict=False))) for number, cells in table]
     # Two passes over the rows: validating, then writing.
     job.set_total(len(rows) * 2)
     importer = imports.Importer(job.organisation)
     records = importer.build(rows)
     job.advance(len(rows))
     if importer.errors:
-        job.attach_result("record-import-errors.csv", importer.error_report(), "text/csv")
         AuditEvent.record(
             "retention.records_import_refused",
             organisation=job.organisation,
             actor=job.started_by,
             target=job,
             rows=len(rows),
-            bad_rows=len({number for number, _column, _reason in importer.errors}),
+            bad_rows=len({error[0] for error in importer.errors}),
         )
-        raise RowsRefused
+        raise RowsRefused(importer.errors, personal_columns=imports.PERSONAL_COLUMNS)
     written = importer.write(records, progress=job.advance)
     AuditEvent.record(
         "retention.records_imported",

@@ -6,7 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.register.scoping import OrganisationScopedAdmin
 
+from .imports import read_report
 from .models import Job
+
+REPORT_ROWS_SHOWN = 100
 
 
 @admin.register(Job)
@@ -41,8 +44,8 @@ class JobAdmin(OrganisationScopedAdmin):
         return format_html(
             '<span class="progress" role="progressbar" aria-valuenow="{0}" aria-valuemin="0" '
             'aria-valuemax="100"><span style="width:{0}%"></span></span> {0}% ({1}/{2})',
-            obj.percent,
-            obj.done,
+            obj.live_percent,
+            obj.live_done,
             obj.total,
         )
 
@@ -66,6 +69,16 @@ class JobAdmin(OrganisationScopedAdmin):
             format_html("<br>"), '<a href="{}">{}</a>', ((url, label) for label, url in links)
         )
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # An import's first rows to fix, on the page itself, for those who may download them.
+        job = self.get_object(request, object_id)
+        rows = []
+        if job is not None and job.result_name.endswith(".csv") and job.result is not None:
+            if self.may_download(request, job):
+                rows = read_report(job.result, limit=REPORT_ROWS_SHOWN)
+        extra_context = {**(extra_context or {}), "rows_to_fix": rows}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         return [
             path(
@@ -81,7 +94,8 @@ class JobAdmin(OrganisationScopedAdmin):
 
         from .registry import result_permission_for
 
-        perm = result_permission_for(job.kind)
+        # An import names the permission of its own model (its report shows rows of that model).
+        perm = job.parameters.get("result_permission") or result_permission_for(job.kind)
         return (
             perm is None
             or request.user.is_superuser

@@ -7,6 +7,7 @@ dropped as soon as the job ends.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -77,8 +78,35 @@ class Job(OrganisationOwned):
         Job.objects.filter(pk=self.pk).update(total=total)
 
     def advance(self, steps=1):
-        """Add to the progress; safe when several workers advance the same job at once."""
-        Job.objects.filter(pk=self.pk).update(done=F("done") + steps)
+        """Add to the progress; safe when several workers advance the same job at once.
+
+        The count is kept in the cache as well: an import advances inside its one transaction,
+        where the row's update is invisible to the page until the commit.
+        """
+        if not transaction.get_connection().in_atomic_block:
+            # Inside the import's transaction the row's lock would be held to the end (and
+            # deadlock with the page's readers); the cache carries the count until finish().
+            Job.objects.filter(pk=self.pk).update(done=F("done") + steps)
+        key = self._live_key()
+        if not cache.add(key, steps, timeout=86_400):
+            cache.incr(key, steps)
+
+    def _live_key(self):
+        return f"job:{self.pk}:done"
+
+    @property
+    def live_done(self):
+        if self.is_finished:
+            return self.done
+        return max(self.done, cache.get(self._live_key()) or 0)
+
+    @property
+    def live_percent(self):
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.live_done * 100 / self.total))
 
     def attach_result(self, name, content, content_type):
         self.result, self.result_name, self.result_content_type = content, name, content_type
@@ -90,11 +118,15 @@ class Job(OrganisationOwned):
 
     def finish(self, *, failed=False, message=""):
         self.refresh_from_db(fields=["done", "total"])
+        self.done = max(self.done, cache.get(self._live_key()) or 0)
         self.status = self.Status.FAILED if failed else self.Status.DONE
         self.finished_at = timezone.now()
         self.message = message
         self.payload = None
-        self.save(update_fields=["status", "finished_at", "message", "payload", "updated_at"])
+        self.save(
+            update_fields=["status", "done", "finished_at", "message", "payload", "updated_at"]
+        )
+        cache.delete(self._live_key())
 
 
 def start_job(kind, *, organisation, actor, parameters=None, payload=None, total=0):

@@ -13,6 +13,8 @@ from import_export import fields, resources, widgets
 from .models import Organisation
 from .roles import organisation_ids_for
 
+PROGRESS_EVERY = 200  # rows between two progress updates of a background import
+
 
 class OrganisationWidget(widgets.ForeignKeyWidget):
     def __init__(self):
@@ -119,6 +121,28 @@ class OrganisationResource(resources.ModelResource):
             widget.allowed_ids = organisation_ids_for(user, add_perm)
         else:
             widget.allowed_ids = None
+        if kwargs.get("organisation_id"):
+            # A background import goes into the one organisation chosen on its form.
+            only = {kwargs["organisation_id"]}
+            widget.allowed_ids = (
+                only if widget.allowed_ids is None else only & set(widget.allowed_ids)
+            )
+        self._rows_since_progress = 0
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        # In a background job there is no request for simple-history to take the user from.
+        if kwargs.get("user") is not None:
+            instance._history_user = kwargs["user"]
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        progress = kwargs.get("progress")
+        if progress is not None:
+            self._rows_since_progress += 1
+            if self._rows_since_progress == PROGRESS_EVERY:
+                progress(PROGRESS_EVERY)
+                self._rows_since_progress = 0
 
     def before_import_row(self, row, **kwargs):
         # Spreadsheets carry stray spaces around codes ("allall ", " customer"): every lookup

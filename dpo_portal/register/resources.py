@@ -82,6 +82,7 @@ class RecipientResource(OrganisationResource):
 
 class DataSubjectResource(OrganisationResource):
     subject_type = entry_field(SubjectType, "subject_type")
+    personal_columns = DataSubject.PERSONAL_FIELDS  # masked in the row-error report
 
     class Meta(OrganisationResource.Meta):
         model = DataSubject

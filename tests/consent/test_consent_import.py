@@ -3,17 +3,17 @@ row's organisation, activities by code, notices by registry number / edition / l
 with a bad row is refused whole with every reason by row number; the same file twice changes
 nothing the second time."""
 
-import re
-
 import pytest
 import tablib
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from consent.models import Consent
 from consent.resources import ConsentResource
+from dpo_portal.jobs.models import Job
 from dpo_portal.register.models import Role
 from tests.consent.helpers import consent_url, make_activity, make_notice
 from tests.factories import make_organisation, make_subject, make_user
+from tests.import_helpers import report
+from tests.import_helpers import run_import as import_through_admin
 from tests.register.helpers import log_in
 
 pytestmark = pytest.mark.django_db
@@ -125,24 +125,39 @@ def test_importing_the_same_file_again_changes_nothing(world):
     assert Consent.history.count() == history_before
 
 
-def test_admin_import_preview_lists_bad_rows_by_number_and_writes_nothing(client, world):
+def test_the_admin_import_runs_in_the_background_and_lists_bad_rows_by_row(client, world):
     log_in(client, world["dpo"])
     rows = good_rows() + [
         ["allall", "NOBODY", "loans", "", "", "", "2025-09-03 10:00:00", "web", "", "", ""],
     ]
-    upload = SimpleUploadedFile("consents.csv", dataset(*rows).export("csv").encode())
+    content = dataset(*rows).export("csv").encode()
 
-    response = client.post(
-        consent_url("consent", "import"),
-        {"format": "0", "import_file": upload},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    job = import_through_admin(client, consent_url("consent", "import"), world["org"], content)
 
-    text = response.content.decode()
-    assert response.status_code == 200
-    # The preview's error table: one line per refused row, starting with its row number.
-    rows_refused = re.findall(r'<tr>\s*<td>(\d+)\s*</td>\s*<td class="errors">', text)
-    assert rows_refused == ["3"]
-    assert "No data subject with this reference or FIN in this organisation." in text
-    assert "Confirm import" not in text
+    assert job.status == Job.Status.FAILED
+    # Row 4 of the file (the header is row 1), under the column that holds the person.
+    assert report(job) == {
+        4: [
+            (
+                "subject",
+                "N••••Y",
+                "No data subject with this reference or FIN in this organisation.",
+            )
+        ]
+    }
+    page = client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
+    assert "No data subject with this reference or FIN in this organisation." in page
+    assert Consent.objects.count() == 0
+
+
+def test_duplicate_consents_in_a_file_are_reported_by_row_not_merged(client, world):
+    log_in(client, world["dpo"])
+    rows = good_rows() + [good_rows()[0]]
+    content = dataset(*rows).export("csv").encode()
+
+    job = import_through_admin(client, consent_url("consent", "import"), world["org"], content)
+
+    errors = report(job)
+    assert list(errors) == [4]
+    assert "The same entry as row 2" in errors[4][0][2]
     assert Consent.objects.count() == 0

@@ -73,12 +73,12 @@ def test_an_import_that_brings_an_erased_fin_back_is_refused(client, allall, dpo
     erase_subject(subject, actor=dpo, reason="request")
     client.force_login(dpo)
 
-    preview = upload(
+    job = upload(
         client,
         ["allall,AF-9,Aysel,Nağıyeva,5ZK8R2T,+994700000001,new@example.az,\n"],
     )
 
-    errors = invalid_rows(preview)
-    assert list(errors) == [1]
-    assert any("suppression list" in reason for reason in errors[1])
+    errors = invalid_rows(job)
+    assert list(errors) == [2]
+    assert any("suppression list" in reason for reason in errors[2])
     assert DataSubject.objects.filter(fin="5ZK8R2T").count() == 0

@@ -5,14 +5,14 @@ file writes every row with history; nobody imports into an organisation they do 
 """
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from dpo_portal.register.models import DataSubject, Role
+from dpo_portal.jobs.models import Job
+from dpo_portal.register.models import DataSubject, Organisation, Role
 from tests.factories import make_organisation, make_subject_type, make_user
+from tests.import_helpers import report, run_import
 from tests.register.helpers import admin_url, log_in
 
 HEADER = "organisation,external_ref,first_name,last_name,fin,phone,email,subject_type\n"
-CSV_FORMAT = "0"  # import formats: CSV, XLSX, JSON
 
 
 @pytest.fixture
@@ -27,30 +27,17 @@ def dpo(allall):
     return make_user(Role.DPO, allall, username="importing-dpo")
 
 
-def upload(client, rows, name="subjects.csv"):
-    """The first step: upload the file and get the dry-run preview."""
+def upload(client, rows, name="subjects.csv", organisation=None):
+    """Upload the file through the import page and run the job it queues; returns the job."""
     content = (HEADER + "".join(rows)).encode()
-    return client.post(
-        admin_url("datasubject", "import"),
-        {
-            "resource": "0",
-            "format": CSV_FORMAT,
-            "import_file": SimpleUploadedFile(name, content, content_type="text/csv"),
-        },
-    )
+    organisation = organisation or Organisation.objects.get(slug="allall")
+    return run_import(client, admin_url("datasubject", "import"), organisation, content, name)
 
 
-def confirm(client, preview):
-    """The second step: confirm the previewed file, as the button on the preview page does."""
-    form = preview.context["confirm_form"]
-    return client.post(admin_url("datasubject", "process_import"), form.initial)
-
-
-def invalid_rows(preview):
-    """{row number: [reasons]} as the preview shows them."""
+def invalid_rows(job):
+    """{row number in the file (the header is row 1): [reasons]} as the job reports them."""
     return {
-        row.number: [str(error) for errors in row.error_dict.values() for error in errors]
-        for row in preview.context["result"].invalid_rows
+        row: [reason for _column, _value, reason in errors] for row, errors in report(job).items()
     }
 
 
@@ -64,17 +51,22 @@ def test_a_file_with_bad_rows_is_refused_whole_naming_each_row(client, allall, d
     ]
 
     log_in(client, dpo)
-    preview = upload(client, rows)
+    job = upload(client, rows)
 
-    assert preview.status_code == 200
-    errors = invalid_rows(preview)
-    assert sorted(errors) == [2, 3, 4]
-    assert any("FIN has 7 characters" in reason for reason in errors[2])
-    assert any("Unknown subject type “guarantor”" in reason for reason in errors[3])
-    assert any("organisation is missing" in reason for reason in errors[4])
-    # The page itself names them, and offers no confirmation.
-    assert "guarantor" in preview.text and "FIN has 7 characters" in preview.text
-    assert "confirm_form" not in preview.context
+    assert job.status == Job.Status.FAILED
+    assert job.message == "3 rows of the file must be fixed; nothing was imported."
+    errors = report(job)
+    assert sorted(errors) == [3, 4, 5]  # the header is row 1
+    # Each reason under the column that holds the value; a person's identifier masked.
+    assert [(c, v) for c, v, _r in errors[3]] == [("fin", "5•••••I")]
+    assert "FIN has 7 characters" in errors[3][0][2]
+    assert errors[4] == [
+        ("subject_type", "guarantor", "Unknown subject type “guarantor” in this organisation.")
+    ]
+    assert errors[5][0][0] == "organisation" and "organisation is missing" in errors[5][0][2]
+    # The job page lists them too.
+    page = client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
+    assert "guarantor" in page and "FIN has 7 characters" in page
     assert DataSubject.objects.count() == 0
 
 
@@ -86,12 +78,10 @@ def test_a_good_file_writes_every_row_with_history_by_the_importer(client, allal
     ]
     log_in(client, dpo)
 
-    preview = upload(client, rows)
-    assert preview.status_code == 200
-    assert DataSubject.objects.count() == 0  # the preview writes nothing
-    done = confirm(client, preview)
+    job = upload(client, rows)
 
-    assert done.status_code == 302
+    assert job.status == Job.Status.DONE, job.message
+    assert job.message == "3 rows imported: 3 new, 0 updated, 0 unchanged."
     subjects = DataSubject.objects.order_by("external_ref")
     assert [s.external_ref for s in subjects] == ["AF-1", "AF-2", "AF-3"]
     first = subjects[0]
@@ -110,12 +100,11 @@ def test_an_import_into_an_organisation_the_user_is_not_in_is_refused(client, al
     rows = ["qonshu,QA-1,Aysel,Məmmədova,5ZK8R2T,+994501234567,aysel@example.az,resident\n"]
 
     log_in(client, dpo)
-    preview = upload(client, rows)
+    job = upload(client, rows)
 
-    errors = invalid_rows(preview)
-    assert list(errors) == [1]
-    assert any("“qonshu”" in reason for reason in errors[1])
-    assert "confirm_form" not in preview.context
+    errors = invalid_rows(job)
+    assert list(errors) == [2]
+    assert any("“qonshu”" in reason for reason in errors[2])
     assert DataSubject.objects.count() == 0
 
 
@@ -137,9 +126,9 @@ def test_an_import_into_an_organisation_where_the_user_only_reads_is_refused(cli
     ]
     log_in(client, dpo)
 
-    preview = upload(client, rows)
+    job = upload(client, rows)
 
-    assert list(invalid_rows(preview)) == [2]
+    assert list(invalid_rows(job)) == [3]
     assert DataSubject.objects.count() == 0
 
 
@@ -153,7 +142,7 @@ def test_rows_without_a_reference_are_new_people_never_someone_else(client, alla
     ]
     log_in(client, dpo)
 
-    confirm(client, upload(client, rows))
+    assert upload(client, rows).status == Job.Status.DONE
 
     existing.refresh_from_db()
     assert (existing.first_name, existing.fin) == ("Günel", "8KT3N5V")
@@ -168,6 +157,6 @@ def test_spaces_around_codes_do_not_break_the_links(client, allall, dpo):
     rows = [" allall ,AF-1,Aysel,Məmmədova,5ZK8R2T,+994501234567,aysel@example.az, customer \n"]
     log_in(client, dpo)
 
-    confirm(client, upload(client, rows))
+    assert upload(client, rows).status == Job.Status.DONE
 
     assert DataSubject.objects.get(external_ref="AF-1").subject_type.code == "customer"

@@ -98,9 +98,9 @@ def test_bad_rows_write_nothing_and_the_report_names_rows_not_people(world):
 
     assert job.status == Job.Status.FAILED
     assert Record.objects.count() == 0
-    report = bytes(job.result).decode()
+    report = bytes(job.result).decode("utf-8-sig")
     lines = report.strip().splitlines()
-    assert lines[0] == "row,column,reason"
+    assert lines[0] == "row,column,value,reason"
     rows = {int(line.split(",")[0]): line for line in lines[1:]}
     assert set(rows) == {3, 4, 5, 6, 7}
     assert "system" in rows[3]

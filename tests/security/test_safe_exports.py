@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from consent.admin import record_of_processing_url
 from dpo_portal.exports import FORMULA_TRIGGERS
-from retention.imports import Importer
+from dpo_portal.jobs.imports import RowsRefused
 from tests.consent.helpers import make_activity
 from tests.factories import (
     Role,
@@ -112,7 +112,8 @@ def test_the_retention_report_is_formula_safe(client, world, fmt):
     assert_neutralised(cells)
 
 
-def test_the_import_error_report_is_formula_safe(world):
-    importer = Importer(world)
-    importer.errors = [(2, "=cmd|' /C calc'!A0", "-unknown system"), (3, "@name", "+x")]
-    assert_neutralised(csv_cells(importer.error_report()), ["=cmd|", "-unknown", "@name", "+x"])
+def test_the_import_error_report_is_formula_safe():
+    refused = RowsRefused(
+        [(2, "=cmd|' /C calc'!A0", "-1", "-unknown system"), (3, "@name", "+x", "=reason")]
+    )
+    assert_neutralised(csv_cells(refused.report()), ["=cmd|", "-unknown", "@name", "+x", "=reason"])

@@ -1,0 +1,71 @@
+"""A big data-subject import runs in the background: the request only queues it and returns at
+once, a real Celery worker imports it while the job page shows progress, and everything is there
+at the end (nothing before: one transaction)."""
+
+import time
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dpo_portal.jobs.models import Job
+from dpo_portal.register.models import DataSubject, Role
+from tests.factories import make_organisation, make_subject_type, make_user
+from tests.register.helpers import log_in
+
+ROWS = 1_200  # enough rows for several progress steps (one every 200)
+LETTERS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # the FIN alphabet: no I, no O
+
+
+def fin(number):
+    digits = []
+    for _ in range(7):
+        number, digit = divmod(number, len(LETTERS))
+        digits.append(LETTERS[digit])
+    return "".join(digits)
+
+
+def subjects_csv(count):
+    lines = ["organisation;external_ref;first_name;last_name;fin;phone;email;subject_type"]
+    lines += [
+        f"allall;AF-{n:06d};Aysel;Məmmədova;{fin(n)};;aysel{n}@example.az;customer"
+        for n in range(count)
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
+def test_a_big_subject_import_returns_at_once_and_shows_progress(client, celery_worker_real):
+    allall = make_organisation("allall", name="AllAll Finance")
+    make_subject_type(allall, "customer", name="Customer")
+    log_in(client, make_user(Role.DPO, allall))
+    content = subjects_csv(ROWS)
+
+    started = time.monotonic()
+    response = client.post(
+        "/admin/register/datasubject/import/",
+        {"organisation": allall.pk, "file": SimpleUploadedFile("subjects.csv", content)},
+    )
+    answered_in = time.monotonic() - started
+
+    assert response.status_code == 302
+    assert answered_in < 3, answered_in  # the request queued the job, it did not import
+    job = Job.objects.get()
+    assert job.parameters["resource"].endswith("DataSubjectResource")
+    assert "AF-000001" not in str(job.parameters)  # no personal data in the task's inputs
+    seen_progress = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        page = client.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        if job.live_done:
+            seen_progress.add(job.live_percent)
+            assert f"({job.live_done}/{ROWS})" in page or job.live_done
+            # Still one transaction: nobody is in the register before the end.
+            assert DataSubject.objects.count() == 0
+        time.sleep(0.3)
+
+    assert job.status == Job.Status.DONE, job.message
+    assert job.message == f"{ROWS} rows imported: {ROWS} new, 0 updated, 0 unchanged."
+    assert any(0 < percent < 100 for percent in seen_progress), seen_progress
+    assert DataSubject.objects.filter(organisation=allall).count() == ROWS
+    assert job.payload is None  # the file does not outlive the job
