@@ -14,8 +14,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+from modeltranslation.admin import TranslationAdmin
 
+from dpo_portal.history import ReadableHistoryAdmin
 from dpo_portal.register.models import DataSubject, Organisation, normalise_fin
 from dpo_portal.register.scoping import (
     OrganisationImportExportAdmin,
@@ -38,12 +39,12 @@ from .services import withdraw_consent
 
 
 @admin.register(LegalBasis)
-class LegalBasisAdmin(SimpleHistoryAdmin):
+class LegalBasisAdmin(TranslationAdmin, ReadableHistoryAdmin):
     """A reference list shared by every organisation; compliance officers keep it current."""
 
     list_display = ["name", "kind", "regime", "article"]
     list_filter = ["regime", "kind"]
-    search_fields = ["name", "article"]
+    search_fields = ["name_az", "name_en", "article"]
     ordering = ["regime", "kind"]
 
 
@@ -98,12 +99,12 @@ def gap_flags(gaps):
 
 
 @admin.register(ProcessingActivity)
-class ProcessingActivityAdmin(OrganisationScopedAdmin):
+class ProcessingActivityAdmin(TranslationAdmin, OrganisationScopedAdmin):
     change_list_template = "consent/admin/processingactivity_change_list.html"
     list_display = ["name", "code", "basis", "dpia_needed", "gap_column", "organisation"]
     list_filter = ["organisation", GapFilter, BasisKindFilter, "dpia_needed"]
     list_select_related = ("organisation", "legal_basis")
-    search_fields = ["name", "code", "purpose"]
+    search_fields = ["name_az", "name_en", "code", "purpose_az", "purpose_en"]
     autocomplete_fields = [
         "organisation",
         "categories",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from dpo_portal.jobs.models import start_job
 from dpo_portal.register.models import Organisation
@@ -49,7 +50,7 @@ def start_recompute(request, organisation):
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(OrganisationScopedAdmin):
+class RetentionRuleAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = [
         "code",
         "name",
@@ -62,7 +63,7 @@ class RetentionRuleAdmin(OrganisationScopedAdmin):
     ]
     list_filter = ["organisation", "trigger", "end_action"]
     list_select_related = ("organisation", "activity", "category")
-    search_fields = ["code", "name", "legal_reference"]
+    search_fields = ["code", "name_az", "name_en", "legal_reference_az", "legal_reference_en"]
     fields = [
         "organisation",
         "code",

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from . import resources
 from .models import (
@@ -64,10 +65,10 @@ class MembershipAdmin(OrganisationScopedAdmin):
         return request.user.is_superuser
 
 
-class CodedEntryAdmin(OrganisationImportExportAdmin):
+class CodedEntryAdmin(TranslationAdmin, OrganisationImportExportAdmin):
     list_display = ["name", "code", "organisation"]
     list_filter = ["organisation"]
-    search_fields = ["name", "code"]
+    search_fields = ["name_az", "name_en", "code"]
     autocomplete_fields = ["organisation"]
 
 
@@ -136,7 +137,7 @@ class SystemAdmin(CodedEntryAdmin):
         "organisation",
     ]
     list_filter = ["organisation", SystemGapFilter, "hosting_country"]
-    search_fields = ["name", "code", "owner", "registration_number"]
+    search_fields = ["name_az", "name_en", "code", "owner", "registration_number"]
     autocomplete_fields = ["organisation", "categories"]
 
     @admin.display(description=_("state registration"))

@@ -59,9 +59,11 @@ def test_compliance_officer_edits_a_legal_basis_and_a_dpo_only_reads_it(client):
     form = {
         "regime": basis.regime,
         "kind": basis.kind,
-        "name": basis.name,
+        "name_az": basis.name,
+        "name_en": basis.name,
         "article": "GDPR Art. 6(1)(b), first alternative",
-        "description": basis.description,
+        "description_az": basis.description,
+        "description_en": basis.description,
     }
 
     log_in(client, make_user(Role.DPO, org))
