@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
 LIST_VIEWS = ("changelist", "add", "import", "export")
-OBJECT_VIEWS = ("change", "history")
+OBJECT_VIEWS = ("history",)
 
 
 def _reverse(name, *args):
@@ -25,6 +25,8 @@ def admin_page_urls(objects_per_model=1):
         urls.append(_reverse("app_list", model._meta.app_label))
         urls += [_reverse(f"{info}_{view}") for view in LIST_VIEWS]
         pks = model._default_manager.order_by("pk").values_list("pk", flat=True)
+        # Models without simple-history (audit events, jobs) have Django's plain history page.
+        views = OBJECT_VIEWS if hasattr(model._meta, "simple_history_manager_attribute") else ()
         for pk in pks[:objects_per_model]:
-            urls += [_reverse(f"{info}_{view}", pk) for view in OBJECT_VIEWS]
+            urls += [_reverse(f"{info}_{view}", pk) for view in ("change", *views)]
     return list(dict.fromkeys(url for url in urls if url))

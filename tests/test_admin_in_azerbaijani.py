@@ -26,7 +26,7 @@ ENGLISH_WORDS = [
     "Home", "Add", "Change", "Delete", "Save", "Search", "History", "Import", "Export",
     "Filter", "Log out", "View site", "Submit", "Preview", "None", "True", "False", "Yes", "No",
     "Changed by", "Date/time", "Comment", "Object", "Go", "Action", "results", "selected",
-    "Select all", "Confirm import", "File to import", "Format", "Show counts", "Clear all filters",
+    "Select all", "Confirm import", "File to import", "Show counts", "Clear all filters",
     "Recent actions", "Welcome", "Documentation", "Change password", "Dashboard", "Open",
     "Deleted", "pk=None", "through import_export",
 ]  # fmt: skip

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from dpo_portal.register.models import DataCategory
 from tests.factories import Role, make_organisation, make_user
 
 
@@ -47,14 +48,16 @@ def test_an_unknown_address_is_a_404_page_in_the_users_language(settings, langua
 
 
 @pytest.mark.django_db
-def test_a_csrf_failure_explains_itself_and_nothing_is_lost():
+def test_a_csrf_failure_explains_itself_and_nothing_is_lost(settings):
     dpo = make_user(Role.DPO, make_organisation())
     client = Client(enforce_csrf_checks=True)
     client.force_login(dpo)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "az"
     response = client.post(reverse("admin:register_datacategory_add"), {"name_az": "x"})
 
     assert response.status_code == 403
     assert "Formanı göndərmək mümkün olmadı" in response.content.decode()
+    assert not DataCategory.objects.exists()
 
 
 def test_the_server_error_page_renders_without_a_request():

@@ -3,6 +3,7 @@ verbose names, choice labels, Yes/No, Baku time without microseconds, who change
 "erased person #45" where simple-history would say "Deleted … (pk=None)"."""
 
 import datetime
+import html as html_lib
 import re
 
 import pytest
@@ -23,7 +24,7 @@ def history_text(user, url, language):
     client.force_login(user)
     client.post("/i18n/setlang/", {"language": language, "next": url})
     html = client.get(url).content.decode()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 @pytest.mark.django_db
