@@ -14,9 +14,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+from modeltranslation.admin import TranslationAdmin
 
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
+from dpo_portal.history import ReadableHistoryAdmin
 from dpo_portal.register.models import DataSubject, Organisation, normalise_fin
 from dpo_portal.register.scoping import (
     OrganisationImportExportAdmin,
@@ -39,7 +40,7 @@ from .services import withdraw_consent
 
 
 @admin.register(LegalBasis)
-class LegalBasisAdmin(VocabularyAdmin, SimpleHistoryAdmin):
+class LegalBasisAdmin(VocabularyAdmin, TranslationAdmin, ReadableHistoryAdmin):
     """A reference list shared by every organisation: one organisation's officer must not change
     what all the others rely on, so only superusers add, change or delete (whatever permissions a
     group was given). A basis in use by an activity cannot be deleted (PROTECT): the admin names
@@ -48,7 +49,7 @@ class LegalBasisAdmin(VocabularyAdmin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "regime", "article", "reference_verification"]
     list_filter = ["regime", "kind"]
     list_select_related = ["reference"]
-    search_fields = ["name", "article"]
+    search_fields = ["name_az", "name_en", "article"]
     ordering = ["regime", "kind"]
     autocomplete_fields = ["reference"]
 
@@ -119,12 +120,12 @@ def gap_flags(gaps):
 
 
 @admin.register(ProcessingActivity)
-class ProcessingActivityAdmin(VocabularyAdmin, OrganisationScopedAdmin):
+class ProcessingActivityAdmin(VocabularyAdmin, TranslationAdmin, OrganisationScopedAdmin):
     change_list_template = "consent/admin/processingactivity_change_list.html"
     list_display = ["name", "code", "basis", "dpia_needed", "gap_column", "organisation"]
     list_filter = ["organisation", GapFilter, BasisKindFilter, "dpia_needed"]
     list_select_related = ("organisation", "legal_basis")
-    search_fields = ["name", "code", "purpose"]
+    search_fields = ["name_az", "name_en", "code", "purpose_az", "purpose_en"]
     autocomplete_fields = [
         "organisation",
         "categories",

@@ -15,6 +15,7 @@ import random
 
 from django.utils import timezone
 
+from dpo_portal.register.demo_languages import both
 from dpo_portal.register.models import (
     DataCategory,
     DataSubject,
@@ -25,6 +26,7 @@ from dpo_portal.register.models import (
     System,
 )
 
+from .demo_az import CONSENT_AZ
 from .models import (
     BasisKind,
     Consent,
@@ -219,8 +221,7 @@ def _activities(organisation, rows):
         activity = ProcessingActivity.objects.create(
             organisation=organisation,
             code=code,
-            name=name,
-            purpose=purpose,
+            **both(CONSENT_AZ, name=name, purpose=purpose),
             legal_basis=bases.get(kind),
             legitimate_interest_assessment=LIA if kind == B.LEGITIMATE_INTERESTS else "",
             owner=owner,

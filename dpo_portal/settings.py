@@ -39,6 +39,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, so that its admin classes and translation registrations load first.
+    "modeltranslation",
     "dpo_portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -154,12 +156,19 @@ LANGUAGE_CODE = "az"
 LANGUAGES = [("az", _("Azerbaijani")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Register content (names, descriptions, purposes...) is kept in both languages; the Azerbaijani
+# value is the one a form requires, and a missing value falls back to the other language.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "az"
+MODELTRANSLATION_LANGUAGES = ("az", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("az", "en")}
 TIME_ZONE = "Asia/Baku"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]  # the portal's own CSS and JS, shared by every app
 STATIC_ROOT = VAR_DIR / "static"
+# The project's own static files (the portal's CSS and JS shared by every app, the favicon); the
+# apps keep theirs in <app>/static/.
+STATICFILES_DIRS = [BASE_DIR / "dpo_portal" / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 STORAGES = {

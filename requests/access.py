@@ -18,11 +18,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
 from consent.models import Consent, ProcessingActivity
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.jobs.models import Job, start_job
-from dpo_portal.register.models import DataSubject, Disclosure, Recipient, Source
+from dpo_portal.register.models import DataSubject, Disclosure, Recipient, Source, System
 from retention.models import Record
 
 from .models import IdentityStatus, RequestKind, SubjectRequest
@@ -91,19 +92,21 @@ def _subject_records(subject):
 
 def records_by_system(subject, progress=None):
     """[(system name, [record facts])], one query per system so that progress can follow."""
-    systems = OrderedDict(
-        _subject_records(subject)
-        .order_by("system__name")
-        .values_list("system_id", "system__name")
-        .distinct()
-    )
+    # The System queryset names them in the active language (a values_list() through the record
+    # would read the untranslated column).
+    systems = {
+        system.pk: system.name
+        for system in System.objects.filter(
+            pk__in=_subject_records(subject).values("system_id")
+        ).order_by("name")
+    }
     grouped = []
     for system_id, system_name in systems.items():
         records = (
             _subject_records(subject)
             .filter(system_id=system_id)
             .select_related("system", "category", "activity", "rule")
-            .order_by("category__name", "pk")
+            .order_by(build_localized_fieldname("category__name", translation.get_language()), "pk")
         )
         grouped.append((system_name, [record_facts(record) for record in records]))
         if progress:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from dpo_portal.approvals.services import DISPOSAL_APPROVAL, HOLD_RELEASE, open_approval
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
@@ -60,7 +61,7 @@ def start_recompute(request, organisation):
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(VocabularyAdmin, OrganisationScopedAdmin):
+class RetentionRuleAdmin(VocabularyAdmin, TranslationAdmin, OrganisationScopedAdmin):
     list_display = [
         "code",
         "name",
@@ -73,7 +74,7 @@ class RetentionRuleAdmin(VocabularyAdmin, OrganisationScopedAdmin):
     ]
     list_filter = ["organisation", "trigger", "end_action"]
     list_select_related = ("organisation", "activity", "category")
-    search_fields = ["code", "name", "legal_reference"]
+    search_fields = ["code", "name_az", "name_en", "legal_reference_az", "legal_reference_en"]
     fields = [
         "organisation",
         "code",

@@ -11,9 +11,11 @@ import random
 from django.utils import timezone
 
 from consent.models import Consent, ProcessingActivity
+from dpo_portal.register.demo_languages import both
 from dpo_portal.register.models import DataCategory, DataSubject, Organisation, System
 
 from . import sweep
+from .demo_az import RETENTION_AZ
 from .models import EndAction, LegalHold, PeriodUnit, Record, RetentionRule, Trigger
 from .rules import RuleBook, expiry
 from .snapshots import take_snapshots
@@ -228,14 +230,13 @@ def _rules(organisation):
         RetentionRule.objects.create(
             organisation=organisation,
             code=code,
-            name=name,
+            **both(RETENTION_AZ, name=name, legal_reference=reference),
             activity_id=activities.get(activity),
             category_id=categories.get(category),
             period=period,
             unit=unit,
             trigger=trigger,
             end_action=action,
-            legal_reference=reference,
         )
 
 

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.jobs.imports import RowsRefused, read_table
@@ -40,7 +40,9 @@ def import_records(job):
         target=job,
         rows=written,
     )
-    return _("%(count)s records imported or updated.") % {"count": written}
+    return ngettext(
+        "%(count)s record imported or updated.", "%(count)s records imported or updated.", written
+    ) % {"count": written}
 
 
 @job_handler("retention.recompute_expiry", gettext_lazy("Retention expiry recompute"))
@@ -55,7 +57,9 @@ def recompute_expiry(job):
         target=job,
         records=updated,
     )
-    return _("%(count)s records recomputed.") % {"count": updated}
+    return ngettext("%(count)s record recomputed.", "%(count)s records recomputed.", updated) % {
+        "count": updated
+    }
 
 
 @job_handler("retention.scrub_disposed_subjects", gettext_lazy("Erasure after disposal"))
@@ -67,7 +71,11 @@ def scrub_disposed_subjects(job):
     subjects = subjects_left_without_records(batch)
     job.set_total(subjects.count())
     count = scrub_subjects(subjects, actor=job.started_by, progress=job.advance)
-    return _("%(count)s people erased from the portal.") % {"count": count}
+    return ngettext(
+        "%(count)s person erased from the portal.",
+        "%(count)s people erased from the portal.",
+        count,
+    ) % {"count": count}
 
 
 def _sweep_links(job):

@@ -266,12 +266,17 @@ def retention_panel(request, organisations):
     overdue = list(
         Record.objects.filter(organisation_id__in=ids, status=RecordStatus.DUE)
         .order_by()
-        .values("system_id", "system__name", "organisation__name")
+        .values("system_id", "organisation__name")
         .annotate(count=Count("pk"), oldest=Min("expires_on"))
-        .order_by("-count", "system__name")[:PANEL_SYSTEMS]
+        .order_by("-count", "system_id")[:PANEL_SYSTEMS]
+    )
+    # System names through the System manager, which reads them in the interface language.
+    names = dict(
+        System.objects.filter(pk__in=[r["system_id"] for r in overdue]).values_list("pk", "name")
     )
     today = timezone.localdate()
     for row in overdue:
+        row["system__name"] = names[row["system_id"]]
         row["oldest_days"] = max((today - row["oldest"]).days, 0)
     batches_url = None
     if request.user.has_perm("retention.view_disposalbatch"):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
 
@@ -72,10 +73,10 @@ class MembershipAdmin(OrganisationScopedAdmin):
         return request.user.is_superuser
 
 
-class CodedEntryAdmin(VocabularyAdmin, OrganisationImportExportAdmin):
+class CodedEntryAdmin(VocabularyAdmin, TranslationAdmin, OrganisationImportExportAdmin):
     list_display = ["name", "code", "organisation"]
     list_filter = ["organisation"]
-    search_fields = ["name", "code"]
+    search_fields = ["name_az", "name_en", "code"]
     autocomplete_fields = ["organisation"]
 
 
@@ -148,7 +149,7 @@ class SystemAdmin(CodedEntryAdmin):
         "organisation",
     ]
     list_filter = ["organisation", SystemGapFilter, "hosting_country"]
-    search_fields = ["name", "code", "owner", "registration_number"]
+    search_fields = ["name_az", "name_en", "code", "owner", "registration_number"]
     autocomplete_fields = ["organisation", "categories"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

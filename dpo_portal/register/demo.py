@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from . import demo_recipients
+from .demo_languages import REGISTER_AZ, both
 from .models import (
     DataCategory,
     DataSubject,
@@ -339,7 +340,9 @@ def synthetic_subjects(organisation, subject_types, weights, count, prefix, used
 
 def _coded(model, organisation, rows, **fields_of):
     return {
-        code: model.objects.create(organisation=organisation, code=code, name=name, **fields_of)
+        code: model.objects.create(
+            organisation=organisation, code=code, **both(REGISTER_AZ, name=name), **fields_of
+        )
         for code, name in rows
     }
 
@@ -350,17 +353,18 @@ def _categories(organisation, rows):
         created[code] = DataCategory.objects.create(
             organisation=organisation,
             code=code,
-            name=name,
+            **both(REGISTER_AZ, name=name, examples=examples),
             sensitivity=sensitivity,
             parent=created.get(parent),
-            examples=examples,
         )
     return created
 
 
 def _sources(organisation, rows):
     for code, name, kind in rows:
-        Source.objects.create(organisation=organisation, code=code, name=name, kind=kind)
+        Source.objects.create(
+            organisation=organisation, code=code, **both(REGISTER_AZ, name=name), kind=kind
+        )
 
 
 def _systems(organisation, rows, categories, today):
@@ -369,7 +373,7 @@ def _systems(organisation, rows, categories, today):
         system = System.objects.create(
             organisation=organisation,
             code=code,
-            name=name,
+            **both(REGISTER_AZ, name=name),
             owner=owner,
             hosting_country=country,
             subject_count=count,
@@ -389,7 +393,7 @@ def _recipients(organisation, rows, categories, today):
         recipient = Recipient.objects.create(
             organisation=organisation,
             code=code,
-            name=name,
+            **both(REGISTER_AZ, name=name),
             category=category,
             role=role,
             country=country,

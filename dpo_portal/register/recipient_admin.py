@@ -15,9 +15,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
+from modeltranslation.admin import TranslationAdmin
 
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
 
@@ -191,7 +192,7 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(VocabularyAdmin, OrganisationImportExportAdmin):
+class RecipientAdmin(VocabularyAdmin, TranslationAdmin, OrganisationImportExportAdmin):
     deleted_with_it = ("transfers",)
     resource_classes = [resources.RecipientResource]
     change_list_template = "register/recipient/change_list.html"
@@ -217,7 +218,7 @@ class RecipientAdmin(VocabularyAdmin, OrganisationImportExportAdmin):
         "role",
         RecipientCountryFilter,
     ]
-    search_fields = ["name", "code", "contract_reference"]
+    search_fields = ["name_az", "name_en", "code", "contract_reference"]
     autocomplete_fields = ["organisation", "categories"]
     readonly_fields = ["last_reviewed_on", "next_review_due"]
     inlines = [RecipientTransferInline, RecipientReviewInline]
@@ -402,7 +403,12 @@ class RecipientAdmin(VocabularyAdmin, OrganisationImportExportAdmin):
         )
         self.message_user(
             request,
-            gettext("%(count)d recipients marked reviewed.") % {"count": len(recipients)},
+            ngettext(
+                "%(count)d recipient marked reviewed.",
+                "%(count)d recipients marked reviewed.",
+                len(recipients),
+            )
+            % {"count": len(recipients)},
             messages.SUCCESS,
         )
 
@@ -449,7 +455,7 @@ class DisclosureAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     list_filter = [OrganisationListFilter, "recipient"]
     list_select_related = ("organisation", "recipient")
     date_hierarchy = "disclosed_on"
-    search_fields = ["request_reference", "legal_basis", "recipient__name"]
+    search_fields = ["request_reference", "legal_basis", "recipient__name_az", "recipient__name_en"]
     autocomplete_fields = ["organisation", "recipient", "subjects", "categories"]
     fieldsets = [
         (

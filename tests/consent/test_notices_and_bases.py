@@ -59,9 +59,11 @@ def test_only_a_superuser_changes_a_legal_basis_shared_by_every_organisation(cli
     form = {
         "regime": basis.regime,
         "kind": basis.kind,
-        "name": basis.name,
+        "name_az": basis.name,
+        "name_en": basis.name,
         "article": "GDPR Art. 6(1)(b), first alternative",
-        "description": basis.description,
+        "description_az": basis.description,
+        "description_en": basis.description,
     }
 
     for role in (Role.DPO, Role.COMPLIANCE):

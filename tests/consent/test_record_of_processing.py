@@ -143,8 +143,10 @@ def test_legitimate_interests_need_an_assessment_in_the_form(client, org, office
         {
             "organisation": org.pk,
             "code": "fraud",
-            "name": "Fraud prevention",
-            "purpose": "Detect fraud",
+            "name_az": "Fraud prevention",
+            "name_en": "Fraud prevention",
+            "purpose_az": "Detect fraud",
+            "purpose_en": "Detect fraud",
             "legal_basis": basis(BasisKind.LEGITIMATE_INTERESTS).pk,
             "legitimate_interest_assessment": "",
         },

@@ -16,7 +16,14 @@ def test_officer_fixes_an_activity_flagged_with_a_gap_and_downloads_the_record(p
     org = make_organisation("allall", name="AllAll Finance")
     other = make_organisation("qonshu", name="Qonshu app")
     make_user(Role.COMPLIANCE, org, username="leyla")
-    make_activity(org, "5-1-i-marketing", name="Direct marketing", basis_kind=None)
+    make_activity(
+        org,
+        "5-1-i-marketing",
+        name="Direct marketing",
+        name_az="Birbaşa marketinq",
+        purpose_az="Birbaşa marketinq.",
+        basis_kind=None,
+    )
     make_activity(org, "5-1-a-contract", name="Service contracts", basis_kind=BasisKind.CONTRACT)
     make_activity(other, "5-1-account", name="Resident accounts")
     consent_basis = basis(BasisKind.CONSENT)

@@ -39,9 +39,9 @@ def test_demo_dpo_edits_a_recipient_in_azerbaijani_and_sees_it_in_history(
     expect(panel).to_be_visible()
     expect(page.locator(".dashboard-organisations")).to_contain_text("AllAll Finance")
 
-    # A recipient: change its contract reference and save.
+    # A recipient (named in Azerbaijani: the page is): change its contract reference and save.
     page.goto("/admin/register/recipient/")
-    page.get_by_role("link", name="ICT support provider").click()
+    page.get_by_role("link", name="İKT dəstək xidməti göstərən").click()
     expect(page.locator("#id_contract_reference")).to_have_value("SLA-2023-15")
     page.fill("#id_contract_reference", "SLA-2026-01")
     page.click('input[name="_save"]')
@@ -49,7 +49,7 @@ def test_demo_dpo_edits_a_recipient_in_azerbaijani_and_sees_it_in_history(
 
     # Its history shows who changed what.
     page.goto("/admin/register/recipient/")
-    page.get_by_role("link", name="ICT support provider").click()
+    page.get_by_role("link", name="İKT dəstək xidməti göstərən").click()
     page.locator("a.historylink").click()
     expect(page).to_have_url(re.compile(r"/history/$"))
     history = page.locator("#change-history")

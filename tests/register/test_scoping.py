@@ -144,7 +144,7 @@ def test_other_organisations_object_pages_do_not_exist(signed_in, other, role, m
 
     change = client.get(admin_url(model_name, "change", pk))
     history = client.get(admin_url(model_name, "history", pk))
-    post = client.post(admin_url(model_name, "change", pk), {"name": "Hijacked"})
+    post = client.post(admin_url(model_name, "change", pk), {"name_az": "Hijacked"})
 
     # A role that may see the model at all is told the object does not exist; one that may not
     # is refused before anything is looked up.
@@ -203,12 +203,15 @@ def _category_form(category, **changes):
     data = {
         "organisation": category.organisation_id,
         "code": category.code,
-        "name": category.name,
+        "name_az": category.name,
+        "name_en": category.name,
         "parent": "",
         "sensitivity": category.sensitivity,
-        "description": "",
-        "examples": "",
+        "description_az": "",
+        "examples_az": "",
     }
+    if "name" in changes:  # the register is kept in both languages: change both
+        data["name_az"] = data["name_en"] = changes.pop("name")
     data.update(changes)
     return data
 
@@ -262,7 +265,7 @@ def test_dpo_cannot_add_a_category_to_another_organisation(client, home, other):
         {
             "organisation": foreign.pk,
             "code": "planted",
-            "name": "Planted",
+            "name_az": "Planted",
             "sensitivity": "ordinary",
         },
     )

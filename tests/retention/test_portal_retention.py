@@ -93,14 +93,17 @@ def test_changing_a_rule_in_the_admin_recomputes_the_records_in_a_background_job
         {
             "organisation": organisation.pk,
             "code": rule.code,
-            "name": rule.name,
+            "name_az": rule.name,
+            "name_en": rule.name,
             "category": category.pk,
             "period": 1,
             "unit": PeriodUnit.MONTHS,
             "trigger": rule.trigger,
             "end_action": rule.end_action,
-            "legal_reference": rule.legal_reference,
-            "description": "",
+            "legal_reference_az": rule.legal_reference,
+            "legal_reference_en": rule.legal_reference,
+            "description_az": "",
+            "description_en": "",
         },
     )
 
