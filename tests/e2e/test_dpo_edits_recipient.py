@@ -55,4 +55,4 @@ def test_demo_dpo_edits_a_recipient_in_azerbaijani_and_sees_it_in_history(
     history = page.locator("#change-history")
     expect(history).to_contain_text("SLA-2026-01")
     expect(history).to_contain_text("SLA-2023-15")
-    expect(history).to_contain_text("demo-dpo")
+    expect(history).to_contain_text("Leyla Həsənova")  # demo-dpo, by full name

@@ -14,7 +14,7 @@ from consent.demo_az import CONSENT_AZ
 from consent.models import BasisKind, LegalBasis
 from dpo_portal.register.demo_languages import REGISTER_AZ, both
 from dpo_portal.register.models import RecipientCategory, SourceKind
-from requests import access, services
+from requests import access, letters
 from requests.fulfilment import open_tasks_for
 from requests.models import RequestKind
 from retention.demo_az import RETENTION_AZ
@@ -125,7 +125,7 @@ def test_letters_name_the_systems_in_the_letters_language_only(language):
     request.refresh_from_db()
 
     with translation.override("en" if language == "az" else "az"):
-        letter = services.create_letter(request, language=language, actor=dpo)
+        letter = letters.create_letter(request, language=language, actor=dpo)
 
     az_systems = [GLOSSARY[name] for name in SYSTEMS]
     wanted, unwanted = (az_systems, SYSTEMS) if language == "az" else (SYSTEMS, az_systems)

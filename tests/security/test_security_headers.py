@@ -50,7 +50,13 @@ def test_the_dashboard_a_printable_letter_and_a_download_are_hardened(client):
     organisation = make_organisation()
     dpo = make_user(Role.DPO, organisation)
     request = make_request(organisation, kind=RequestKind.DELETION, requester_name="Rəşad Əliyev")
-    services.close_request(request, status=RequestStatus.REFUSED, reason="Still owed", actor=dpo)
+    services.close_request(
+        request,
+        status=RequestStatus.REFUSED,
+        refusal_ground="identity_not_established",
+        reason="Still owed",
+        actor=dpo,
+    )
     client.force_login(dpo)
     client.post(reverse("admin:requests_new_letter", args=[request.pk]), {"language": "en"})
     letter = ResponseLetter.objects.get(request=request)
