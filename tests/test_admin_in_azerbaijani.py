@@ -34,21 +34,37 @@ PLACEHOLDER = re.compile(r"%(\([^)]*\))?[sd]|\{[^}]*\}")
 
 
 class VisibleText(HTMLParser):
-    """The text a person reads: text nodes outside script/style, and button labels."""
+    """The text a person reads as the interface: text nodes outside script/style, and button
+    labels. A textarea, and the field row of an entry's English value ("Name [en]", shown
+    read-only to an auditor), hold content the DPO typed, not the interface: not read."""
+
+    SKIPPED = {"script", "style", "template", "textarea"}
 
     def __init__(self):
         super().__init__()
         self.parts, self._skip = [], 0
+        self._divs, self._english_rows = 0, []  # div depth; depths of English value rows
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style", "template"}:
-            self._skip += 1
         attrs = dict(attrs)
+        if tag == "div":
+            self._divs += 1
+            classes = (attrs.get("class") or "").split()
+            if any(c.startswith("field-") and c.endswith("_en") for c in classes):
+                self._english_rows.append(self._divs)
+                self._skip += 1
+        if tag in self.SKIPPED:
+            self._skip += 1
         if tag == "input" and attrs.get("type") in {"submit", "button"} and attrs.get("value"):
             self.parts.append(attrs["value"])
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style", "template"}:
+        if tag == "div":
+            if self._english_rows and self._english_rows[-1] == self._divs:
+                self._english_rows.pop()
+                self._skip -= 1
+            self._divs -= 1
+        if tag in self.SKIPPED:
             self._skip -= 1
 
     def handle_data(self, data):
