@@ -88,6 +88,7 @@ CONSENT_CHANNEL_FOR_REQUEST = {
     RequestChannel.E_SIGNATURE: ConsentChannel.E_SIGNATURE,
     RequestChannel.EMAIL: ConsentChannel.EMAIL,
     RequestChannel.APP: ConsentChannel.APP_CHECKBOX,
+    RequestChannel.WEB: ConsentChannel.WEB,
     RequestChannel.IN_PERSON: ConsentChannel.PAPER,
 }
 

@@ -105,6 +105,8 @@ class RequestChannel(models.TextChoices):
     E_SIGNATURE = "e_signature", _("Enhanced electronic signature")
     EMAIL = "email", _("E-mail")
     APP = "app", _("In the app")
+    # The privacy centre's form (requests/public/), and the organisation's website via the API.
+    WEB = "web", _("Web form")
     IN_PERSON = "in_person", _("In person")
 
 
