@@ -26,7 +26,7 @@ from dpo_portal.jobs.models import Job, start_job
 from dpo_portal.register.models import DataSubject, Disclosure, Recipient, Source, System
 from retention.models import Record
 
-from .models import IdentityStatus, RequestKind, SubjectRequest
+from .models import IdentityStatus, RequestKind, SubjectRequest, TaskReceipt
 
 ACCESS_PACKAGE_JOB = "requests.access_package"
 
@@ -279,9 +279,28 @@ def render_package(facts, *, request, language):
     return buffer.getvalue()
 
 
+def system_exports(request):
+    """What the systems exported for this request, as their receipts carried it."""
+    receipts = (
+        TaskReceipt.objects.filter(task__request_id=request.pk, export__isnull=False)
+        .select_related("system")
+        .order_by("system__name", "pk")
+    )
+    return [
+        {
+            "system": r.system.name,
+            "acted_at": r.acted_at,
+            "receipt_sha256": r.sha256,
+            "data": r.export,
+        }
+        for r in receipts
+    ]
+
+
 def build_package(request, *, language, progress=None, on_total=None):
     with translation.override(language):
         facts = gather(request.subject, progress=progress, on_total=on_total)
+    facts["exported_by_systems"] = system_exports(request)
     return render_package(facts, request=request, language=language), facts
 
 

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -54,6 +54,7 @@ from .models import (
     RequestStatus,
     RequestTask,
     SubjectRequest,
+    TaskReceipt,
     TaskStatus,
     Urgency,
 )
@@ -235,18 +236,97 @@ class AssignForm(forms.Form):
 class RequestTaskInline(NeverDeletedInline, admin.TabularInline):
     model = RequestTask
     extra = 0
-    fields = ["system", "action", "status", "kept_reason", "note", "resolved_by", "resolved_at"]
+    fields = [
+        "system",
+        "action",
+        "status",
+        "kept_reason",
+        "note",
+        "resolved_by",
+        "resolved_at",
+        "receipt",
+    ]
     readonly_fields = fields
     verbose_name_plural = _("Tasks per system")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("system", "resolved_by")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("system", "resolved_by")
+            .prefetch_related("receipts")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("receipt"))
+    def receipt(self, obj):
+        """The system's own receipt, when it answered (the evidence is on the task's page)."""
+        receipts = list(obj.receipts.all())
+        if not receipts:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:requests_requesttask_change", args=[obj.pk]),
+            receipt_summary(receipts[-1]),
+        )
+
+
+def receipt_summary(receipt):
+    changed = sum(entry.get("changed", 0) for entry in receipt.tables)
+    return _("%(source)s, %(outcome)s at %(at)s: %(changed)s rows changed (SHA-256 %(hash)s…)") % {
+        "source": receipt.get_source_display(),
+        "outcome": receipt.get_outcome_display().lower(),
+        "at": timezone.localtime(receipt.acted_at).strftime("%Y-%m-%d %H:%M"),
+        "changed": changed,
+        "hash": receipt.sha256[:12],
+    }
+
+
+class TaskReceiptInline(NeverDeletedInline, admin.StackedInline):
+    """The receipts are evidence: read-only, never deleted."""
+
+    model = TaskReceipt
+    extra = 0
+    fields = [
+        "source",
+        "outcome",
+        "kept_reason",
+        "note",
+        "acted_at",
+        "received_at",
+        "tables_list",
+        "details",
+        "has_export",
+        "sha256",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("Receipts from the system")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("tables"))
+    def tables_list(self, obj):
+        return format_html_join(
+            "",
+            "<div><code>{}</code>: {} / {} <code>{}</code></div>",
+            (
+                (e.get("table"), e.get("matched"), e.get("changed"), e.get("statement", ""))
+                for e in obj.tables
+            ),
+        )
+
+    @admin.display(description=_("exported data"), boolean=True)
+    def has_export(self, obj):
+        return obj.export is not None
 
 
 # --- The request admin ------------------------------------------------------------------------
@@ -824,6 +904,7 @@ class RequestTaskAdmin(OrganisationScopedAdmin):
     list_select_related = ("request", "system", "owner", "organisation")
     ordering = ["due_on", "pk"]
     search_fields = ["request__reference", "system__name"]
+    inlines = [TaskReceiptInline]
 
     def has_add_permission(self, request, *args):
         return False

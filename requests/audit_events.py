@@ -7,6 +7,8 @@ from dpo_portal.audit.sentences import Sentence, as_date, choice, yes_no
 from .models import (
     DeadlineEvent,
     IdentityMethod,
+    ReceiptOutcome,
+    ReceiptSource,
     RequestChannel,
     RequestKind,
     RequestStatus,
@@ -86,6 +88,15 @@ EVENTS = {
         _("Task resolved"),
         _("%(actor)s resolved the task on system #%(system_id)s of %(target)s: %(status)s"),
         status=choice(TaskStatus),
+    ),
+    "requests.task_receipt": Sentence(
+        _("Task receipt received"),
+        _(
+            "System #%(system_id)s answered the task #%(task_id)s of %(target)s with a receipt "
+            "(%(source)s): %(outcome)s, %(changed)s rows changed"
+        ),
+        source=choice(ReceiptSource),
+        outcome=choice(ReceiptOutcome),
     ),
     "requests.consents_withdrawn": Sentence(
         _("Consents withdrawn on request"),

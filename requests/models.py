@@ -6,8 +6,11 @@ own retention scrubs it from closed requests after PORTAL_RETENTION["closed_requ
 """
 
 import datetime
+import hashlib
+import json
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -716,6 +719,95 @@ class RequestTask(OrganisationOwned):
                 % {"n": self.held_count}
             )
         return f"{', '.join(parts)}." if parts else ""
+
+
+# --- Receipts: a system's own account of a task it carried out ------------------------------
+
+
+class ReceiptSource(models.TextChoices):
+    API = "api", _("Integration API")
+    CONNECTOR = "connector", _("Database connector")
+
+
+class ReceiptOutcome(models.TextChoices):
+    DONE = "done", _("Done")
+    KEPT = "kept", _("Kept, with a reason")
+
+
+# An export's data travels in the receipt (the access package includes it): bounded, so one
+# receipt cannot fill the database.
+RECEIPT_EXPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class TaskReceipt(OrganisationOwned):
+    """What the system that did the work reports about a task: done or kept, per table the rows
+    matched and changed and the statement run, when it acted, and for an export the data itself.
+    Evidence: written once by requests.receipts.record_receipt, never edited (save() refuses an
+    update, the admin shows it read-only), with a SHA-256 over its canonical content.
+
+    The actor is the system, not a person: ``system`` says who answered and ``details`` how
+    (the API token's id, or the connector's server/database and its run's start and end)."""
+
+    task = models.ForeignKey(
+        RequestTask, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("task")
+    )
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="task_receipts", verbose_name=_("system")
+    )
+    source = models.CharField(_("source"), max_length=20, choices=ReceiptSource.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=ReceiptOutcome.choices)
+    kept_reason = models.CharField(
+        _("kept because"), max_length=20, choices=KeptReason.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    acted_at = models.DateTimeField(_("acted at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    # [{"table": …, "matched": n, "changed": n, "statement": …}]
+    tables = models.JSONField(_("tables"), default=list, blank=True)
+    export = models.JSONField(_("exported data"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("task receipt")
+        verbose_name_plural = _("task receipts")
+        ordering = ["task", "received_at", "pk"]
+        indexes = [models.Index(fields=["organisation", "system"], name="task_receipt_org_sys")]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} · {self.system_id} · {self.acted_at:%Y-%m-%d}"
+
+    def canonical(self):
+        """The receipt's content as one stable string (the hash covers it)."""
+        return json.dumps(
+            {
+                "task": self.task_id,
+                "organisation": self.organisation_id,
+                "system": self.system_id,
+                "source": self.source,
+                "outcome": self.outcome,
+                "kept_reason": self.kept_reason,
+                "note": self.note,
+                "acted_at": self.acted_at.astimezone(datetime.UTC).isoformat(),
+                "received_at": self.received_at.astimezone(datetime.UTC).isoformat(),
+                "tables": self.tables,
+                "export": self.export,
+                "details": self.details,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            cls=DjangoJSONEncoder,
+        )
+
+    def content_hash(self):
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A task receipt is evidence and is never changed.")
+        self.sha256 = self.content_hash()
+        super().save(*args, **kwargs)
 
 
 # --- Attachments -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ ROLE_GRANTS = {
     Role.DPO: {
         "requests.subjectrequest": "view add change report",
         "requests.requesttask": "view add change",
+        "requests.taskreceipt": "view",
         "requests.responseletter": "view add",
         "requests.deadlineevent": "view add",
         "requests.requestattachment": "view add",
@@ -17,6 +18,7 @@ ROLE_GRANTS = {
     Role.AUDITOR: {
         "requests.subjectrequest": "view report",
         "requests.requesttask": "view",
+        "requests.taskreceipt": "view",
         "requests.responseletter": "view",
         "requests.deadlineevent": "view",
         "requests.requestattachment": "view",
