@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "django_countries",
+    # Serves Swagger UI's assets for /api/v1/docs/ from the static files (no CDN, CSP-clean).
+    "ninja",
     # Our apps, in dependency order: an app may import only from those above it.
     "dpo_portal.legal",
     "dpo_portal.register",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "dpo_portal.jobs",
     "dpo_portal.notifications",
     "dpo_portal.security",
+    "dpo_portal.api",
     "consent",
     "retention",
     "requests",
@@ -229,6 +232,21 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# The integration API (/api/v1/, dpo_portal/api, django-ninja): tokens per system, problem+json
+# errors, cursor pages, a request budget per token (API_TOKEN_RATE, "count/s|min|hour|day").
+API_TOKEN_RATE = os.environ.get("API_TOKEN_RATE", "600/min")
+API_MAX_BODY_BYTES = 1024 * 1024
+# Each API endpoint bounds its body by Content-Length before reading it (a batch of 10,000
+# records is ~3 MB, a request with scanned attachments up to 12 MB); Django's own bound must
+# let those through. Admin forms send far less; file uploads are not counted here.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Webhooks out (dpo_portal/api/webhooks.py): tries, backoff base (doubling), timeout, and the
+# replay window a receiver should allow for X-DPO-Timestamp.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
+WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
+WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_REPLAY_WINDOW_SECONDS = 300
 
 # Second factor (django-otp): TOTP apps and single-use recovery codes. Who must use it is
 # decided per user by dpo_portal.security.policy (DPOs, compliance officers, superusers, and

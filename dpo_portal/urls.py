@@ -4,6 +4,15 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from dpo_portal.api.site import build_api
+from requests import api as requests_api
+from retention import api as retention_api
+
+# /api/v1/: each app's endpoints, the schema (/api/v1/schema/) and its documentation (/docs/).
+api_v1 = build_api(
+    [("", retention_api.router), ("", requests_api.router), ("", requests_api.tasks_router)]
+)
+
 
 def favicon(request):
     # Resolved per request: the manifest of hashed static names exists only after collectstatic.
@@ -17,4 +26,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/second-factor/", include("dpo_portal.security.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls),
 ]

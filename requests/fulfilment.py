@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from consent.models import Consent, ConsentChannel
 from consent.services import scrub_consent_evidence, withdraw_consent
+from dpo_portal.api.webhooks import notify_new_tasks
 from dpo_portal.approvals.services import (
     ERASURE_COMPLETION,
     confirm_second_approval,
@@ -184,6 +185,7 @@ def open_tasks_for(request, *, actor):
         task._history_user = actor
         task.save()
         mail_task_owner(task, request=request, actor=actor)
+    notify_new_tasks(new_tasks)
     if request.status == RequestStatus.NEW:
         lifecycle.move(request, RequestStatus.IN_PROGRESS)
         request._history_user = actor

@@ -250,6 +250,7 @@ class SubjectRequest(OrganisationOwned):
         "requester_fin",
         "requester_id_document",
         "requester_address",
+        "requester_account_id",
         "details",
     )
 
@@ -284,6 +285,23 @@ class SubjectRequest(OrganisationOwned):
     )
     requester_address = models.TextField(_("requester's postal address"), blank=True)
     details = models.TextField(_("what the requester asks"), blank=True)
+    requester_account_id = models.CharField(
+        _("requester's account in the app"),
+        max_length=100,
+        blank=True,
+        help_text=_("The id of the requester's account in the organisation's website or app."),
+    )
+    # The system whose API token sent the request in (the website's, the app's); only that
+    # system's tokens read its status.
+    received_via = models.ForeignKey(
+        System,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("received through the API of"),
+    )
     registered_late_reason = models.TextField(
         _("registered late because"),
         blank=True,

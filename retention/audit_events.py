@@ -10,7 +10,11 @@ HOLD_TARGETS = {
     name: LegalHold._meta.get_field(name).verbose_name for name in LegalHold.TARGET_FIELDS
 }
 EXCLUSION_KINDS = {"extension": _("kept until a date"), "hold": _("kept under a hold")}
-DISPOSAL_REASONS = {"request": _("on a request"), "disposal": _("by a disposal batch")}
+DISPOSAL_REASONS = {
+    "request": _("on a request"),
+    "disposal": _("by a disposal batch"),
+    "no_longer_held": _("as no longer held by their system"),
+}
 
 EVENTS = {
     "retention.records_import_refused": Sentence(
