@@ -26,6 +26,7 @@ from dpo_portal.api.authentication import TokenAuth
 from dpo_portal.api.idempotency import HEADER_DOC, idempotent
 from dpo_portal.api.models import Scope
 from dpo_portal.api.problems import ApiProblem, invalid, problems
+from dpo_portal.api.schemas import Input, has_nul
 from dpo_portal.api.services import api_actor_details
 from dpo_portal.audit.models import AuditEvent
 from retention.models import Record
@@ -59,7 +60,7 @@ def choices_of(choices):
     return {"enum": list(choices.values)}
 
 
-class RequesterIn(Schema):
+class RequesterIn(Input):
     name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=30)
@@ -68,13 +69,13 @@ class RequesterIn(Schema):
     address: str = Field("", max_length=500)
 
 
-class AttachmentIn(Schema):
+class AttachmentIn(Input):
     kind: str = Field(json_schema_extra=choices_of(AttachmentKind))
     file_name: str = Field(max_length=255)
     content_base64: str = Field(description="The file, base64-encoded.")
 
 
-class RequestIn(Schema):
+class RequestIn(Input):
     kind: str = Field(json_schema_extra=choices_of(RequestKind))
     channel: str = Field(description="web or app", json_schema_extra={"enum": ["web", "app"]})
     requester: RequesterIn
@@ -228,6 +229,8 @@ def take_in(http_request, token, payload):
 )
 def requests_status(request, reference: str):
     token = request.auth
+    if has_nul(reference):
+        raise ApiProblem("not-found", 404)
     subject_request = get_object_or_404(
         SubjectRequest,
         organisation_id=token.organisation_id,
@@ -257,7 +260,7 @@ class TaskOut(Schema):
     receipt_url: str
 
 
-class TaskFilter(Schema):
+class TaskFilter(Input):
     status: str = Field(TaskStatus.OPEN.value, json_schema_extra=choices_of(TaskStatus))
 
 
@@ -321,14 +324,14 @@ def tasks_list(request, filters: Query[TaskFilter]):
     ).select_related("request")
 
 
-class TableIn(Schema):
+class TableIn(Input):
     table: str = Field(min_length=1, max_length=200)
     matched: int = Field(ge=0)
     changed: int = Field(ge=0)
     statement: str = Field("", max_length=5000)
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(Input):
     outcome: str = Field(json_schema_extra=choices_of(ReceiptOutcome))
     kept_reason: str = Field("", json_schema_extra={"enum": ["", *KeptReason.values]})
     note: str = Field("", max_length=2000)

@@ -14,6 +14,7 @@ from dpo_portal.api.authentication import TokenAuth
 from dpo_portal.api.idempotency import HEADER_DOC, idempotent
 from dpo_portal.api.models import Scope
 from dpo_portal.api.problems import invalid, problems
+from dpo_portal.api.schemas import Input
 from dpo_portal.api.services import api_actor_details
 from dpo_portal.audit.models import AuditEvent
 
@@ -30,7 +31,7 @@ push_auth = TokenAuth(Scope.PUSH_INVENTORY, max_body_bytes=8 * 1024 * 1024)
 DATE_HELP = "YYYY-MM-DD or DD.MM.YYYY, as in the file import."
 
 
-class RecordIn(Schema):
+class RecordIn(Input):
     """One record, in the file import's columns (the system is the token's)."""
 
     subject_ref: str | None = Field(None, max_length=100, description="The person's reference.")
@@ -44,7 +45,7 @@ class RecordIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class RecordBatchIn(Schema):
+class RecordBatchIn(Input):
     records: list[RecordIn] = Field(min_length=1, max_length=MAX_BATCH)
 
     model_config = {
@@ -71,7 +72,7 @@ class RecordBatchOut(Schema):
     written: int
 
 
-class ReleasedIn(Schema):
+class ReleasedIn(Input):
     external_ids: list[str] = Field(min_length=1, max_length=MAX_BATCH)
 
     model_config = {
