@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dpo_portal.jobs",
     "dpo_portal.notifications",
     "dpo_portal.security",
+    "dpo_portal.connectors",
     "consent",
     "retention",
     "requests",
@@ -293,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
     "recipient-register-digest": {
         "task": "dpo_portal.register.tasks.send_recipient_digests",
         "schedule": crontab(hour=8, minute=15, day_of_week="mon"),
+    },
+    "connector-inventory-sync": {
+        "task": "retention.tasks.sync_connected_systems",
+        "schedule": crontab(hour=0, minute=40),
     },
     "request-reminders": {
         "task": "requests.tasks.send_request_reminders",
