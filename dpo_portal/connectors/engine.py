@@ -82,7 +82,14 @@ class Session:
     def __enter__(self):
         reference = self.connector.write_dsn if self.write else self.connector.read_dsn
         self.dsn = read_dsn(reference)
-        self.open()
+        try:
+            self.open()
+        except Exception as exc:
+            if hasattr(self, "connection"):
+                self.close()
+            if self.is_driver_error(exc):
+                raise self.translate(exc) from None
+            raise
         return self
 
     def __exit__(self, kind, exc, tb):
