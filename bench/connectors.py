@@ -163,8 +163,8 @@ def hand_written_sync(source, organisation, system):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "INSERT INTO retention_record (organisation_id, system_id, category_id, "
-                    "subject_id, external_id, collected_at, status, created_at, updated_at) "
-                    "SELECT %s, %s, %s, s, e, d, 'active', now(), now() "
+                    "subject_id, external_id, collected_at, status, disposal_action, created_at, "
+                    "updated_at) SELECT %s, %s, %s, s, e, d, 'active', '', now(), now() "
                     "FROM unnest(%s::bigint[], %s::text[], %s::date[]) AS t(s, e, d) "
                     "ON CONFLICT (organisation_id, system_id, external_id, category_id) "
                     "DO UPDATE SET subject_id = EXCLUDED.subject_id, "
@@ -179,7 +179,8 @@ def hand_written_erasure(source, refs):
     sub = "SELECT id FROM customers WHERE customer_ref = ANY(%s)"
     changed = 0
     for statement in (
-        f"DELETE FROM payments WHERE loan_id IN (SELECT id FROM loans WHERE customer_id IN ({sub}))",
+        "DELETE FROM payments WHERE loan_id IN "
+        f"(SELECT id FROM loans WHERE customer_id IN ({sub}))",
         f"DELETE FROM loans WHERE customer_id IN ({sub})",
         f"DELETE FROM calls WHERE customer_id IN ({sub})",
         "UPDATE customers SET customer_ref = NULL, fin = NULL, full_name = '***', "

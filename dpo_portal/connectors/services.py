@@ -135,8 +135,12 @@ def plan(the_map, found, *, held_categories=(), held_rows=None):
 
 
 def _salt(organisation_id):
+    # The suppression key, not SECRET_KEY: it outlives a key rotation, so the same person hashes
+    # to the same value in the source before and after.
     return hmac.new(
-        settings.SECRET_KEY.encode(), f"connector-hash:{organisation_id}".encode(), hashlib.sha256
+        settings.SUPPRESSION_HASH_KEY.encode(),
+        f"connector-hash:{organisation_id}".encode(),
+        hashlib.sha256,
     ).hexdigest()
 
 
