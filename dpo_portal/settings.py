@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dpo_portal.notifications",
     "dpo_portal.security",
     "dpo_portal.api",
+    "dpo_portal.connectors",
     "consent",
     "retention",
     "requests",
@@ -311,6 +312,10 @@ CELERY_BEAT_SCHEDULE = {
     "recipient-register-digest": {
         "task": "dpo_portal.register.tasks.send_recipient_digests",
         "schedule": crontab(hour=8, minute=15, day_of_week="mon"),
+    },
+    "connector-inventory-sync": {
+        "task": "retention.tasks.sync_connected_systems",
+        "schedule": crontab(hour=0, minute=40),
     },
     "request-reminders": {
         "task": "requests.tasks.send_request_reminders",

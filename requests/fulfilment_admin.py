@@ -20,7 +20,7 @@ from consent.models import Consent
 from dpo_portal.register.roles import organisation_ids_for
 from retention.services import records_by_system
 
-from . import access, fulfilment, letters, lifecycle, services
+from . import access, connector_admin, fulfilment, letters, lifecycle, services
 from .models import KeptReason, RequestKind, RequestStatus, RequestTask, TaskStatus
 
 
@@ -38,6 +38,7 @@ def change_context(request, obj):
         task.resolutions = [
             (r.value, r.label) for r in fulfilment.RESOLUTIONS_FOR_ACTION.get(task.action, ())
         ]
+    connector_admin.annotate_tasks(tasks)
     by_system = records_by_system(subject) if subject is not None else {}
     task_systems = {task.system_id for task in tasks}
     consents = []
@@ -124,6 +125,7 @@ def admin_urls(model_admin):
             view(download_package_view),
             name="requests_fulfil_package_download",
         ),
+        *connector_admin.admin_urls(model_admin),
     ]
 
 

@@ -15,3 +15,16 @@ def scrub_closed_request_details():
     """Daily: blank the requester's details of requests closed longer ago than
     settings.PORTAL_RETENTION["closed_request_details_days"]. Returns how many requests."""
     return services.scrub_closed_requests()
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def run_in_source(self, run_id):
+    """Carry a confirmed connector run out; retried with backoff while the source is away."""
+    from dpo_portal.connectors.engine import SourceError
+
+    from . import connector_runs
+
+    try:
+        connector_runs.carry_out(run_id, final_attempt=self.request.retries >= self.max_retries)
+    except SourceError as error:
+        raise self.retry(countdown=2 ** (self.request.retries + 1) * 5, exc=error) from None

@@ -5,10 +5,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.connectors.models import Connector
 from dpo_portal.jobs.imports import RowsRefused, read_table
 from dpo_portal.jobs.registry import job_handler
 
-from . import imports, rules
+from . import connector_sync, imports, rules
 
 
 @job_handler("retention.import_records", gettext_lazy("Record import"))
@@ -126,3 +127,19 @@ def sweep_organisation(job):
         "%(due)s records newly due, %(held)s put on hold; %(pending)s disposal batches await "
         "a decision."
     ) % {"due": totals.get("due", 0), "held": totals.get("on_hold", 0), "pending": pending}
+
+
+@job_handler(connector_sync.SYNC_JOB, gettext_lazy("Inventory sync from a connected system"))
+def sync_job(job):
+    connector = Connector.objects.select_related("organisation", "system", "data_map").get(
+        pk=job.parameters["connector_id"], organisation_id=job.organisation_id
+    )
+    counts = connector_sync.sync(connector, actor=job.started_by, progress=job.advance)
+    return (
+        _(
+            "%(new)s new records, %(changed)s changed, %(unchanged)s unchanged, "
+            "%(disposed)s disposed "
+            "(gone from the source); %(refused)s rows of unknown or erased people left out."
+        )
+        % counts
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -413,3 +413,29 @@ def reject_batch(batch, *, actor, justification):
         records=batch.record_count,
     )
     return batch
+
+
+# --- Helpers for the connectors ---------------------------------------------------------------
+
+
+@dataclass
+class SourceHolds:
+    """The legal holds a connector's statements must leave alone, for some people in a system."""
+
+    whole: bool  # a hold on the person or the system: nothing may change there
+    category_ids: set
+    rows: dict  # {collection: {primary key as text}} of the records held one by one
+
+
+def source_holds(organisation_id, subject_ids, system_id):
+    active = LegalHold.objects.active().filter(organisation_id=organisation_id)
+    whole = active.filter(Q(subject_id__in=subject_ids) | Q(system_id=system_id)).exists()
+    category_ids = set(active.filter(category__isnull=False).values_list("category_id", flat=True))
+    rows = {}
+    held = active.filter(
+        record__system_id=system_id, record__subject_id__in=subject_ids
+    ).values_list("record__external_id", flat=True)
+    for external_id in held:
+        collection, _sep, key = external_id.partition(":")
+        rows.setdefault(collection, set()).add(key)
+    return SourceHolds(whole=whole, category_ids=category_ids, rows=rows)

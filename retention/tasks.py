@@ -59,3 +59,22 @@ def scrub_portal_data():
 def take_retention_snapshots():
     """Celery beat, every evening: the day's figures for the retention report's trend."""
     return snapshots.take_snapshots()
+
+
+@shared_task
+def sync_connected_systems():
+    """Nightly: one sync job per database connector with a data map."""
+    from dpo_portal.connectors.models import Connector
+    from dpo_portal.jobs.models import start_job
+
+    from .connector_sync import SYNC_JOB
+
+    for connector in Connector.objects.filter(sync_enabled=True, data_map__isnull=False).exclude(
+        kind="api"
+    ):
+        start_job(
+            SYNC_JOB,
+            organisation=connector.organisation,
+            actor=None,
+            parameters={"connector_id": connector.pk},
+        )

@@ -1,0 +1,276 @@
+"""Connections to a connected system's database, with least privilege and timeouts.
+
+The DSN is read when needed from the environment variable or file the connector names, never
+stored, logged or shown; errors are reported by their kind and the driver's primary message,
+which names tables and columns but not the values (PostgreSQL keeps values in the DETAIL part,
+which is dropped).
+"""
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import psycopg
+from django.utils.translation import gettext as _
+
+from .statements import Postgres, SQLite, Statement
+
+
+class SourceError(Exception):
+    """A failure talking to the source, with a message free of values and of the DSN."""
+
+    def __init__(self, message, *, retryable=False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def read_dsn(reference):
+    """The DSN named by ``reference``: an environment variable name, or an absolute file path."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise SourceError(_("No DSN is configured for this connector."))
+    if reference.startswith("/"):
+        try:
+            value = Path(reference).read_text(encoding="utf-8").strip()
+        except OSError:
+            raise SourceError(_("The DSN file cannot be read.")) from None
+    else:
+        value = os.environ.get(reference, "").strip()
+    if not value:
+        raise SourceError(
+            _("The DSN is not set (its environment variable or file is empty or missing).")
+        )
+    return value
+
+
+def dsn_is_set(reference):
+    try:
+        read_dsn(reference)
+    except SourceError:
+        return False
+    return True
+
+
+def _postgres_message(exc):
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return _("The statement ran past its time limit and was cancelled; nothing was changed.")
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return _(
+            "A table was locked by another session past the lock time limit; nothing was changed."
+        )
+    if primary:
+        return _("The database refused a statement: %(message)s. Nothing was changed.") % {
+            "message": primary
+        }
+    return _("The database server cannot be reached or refused the connection.")
+
+
+class Session:
+    """One transaction on the source. ``write=False`` opens a read-only transaction."""
+
+    def __init__(self, connector, *, write=False):
+        self.connector = connector
+        self.write = write
+        self.server = ""
+        self.database = ""
+
+    def __enter__(self):
+        reference = self.connector.write_dsn if self.write else self.connector.read_dsn
+        self.dsn = read_dsn(reference)
+        try:
+            self.open()
+        except Exception as exc:
+            if hasattr(self, "connection"):
+                self.close()
+            if self.is_driver_error(exc):
+                raise self.translate(exc) from None
+            raise
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            if kind is None:
+                self.commit()
+            else:
+                self.rollback()
+        finally:
+            self.close()
+        if exc is not None and not isinstance(exc, SourceError) and self.is_driver_error(exc):
+            raise self.translate(exc) from None
+        return False
+
+    def fetchall(self, statement):
+        try:
+            return self._fetchall(statement)
+        except Exception as exc:
+            if self.is_driver_error(exc):
+                raise self.translate(exc) from None
+            raise
+
+    def execute(self, statement):
+        """Run one statement; returns the rows it changed."""
+        try:
+            return self._execute(statement)
+        except Exception as exc:
+            if self.is_driver_error(exc):
+                raise self.translate(exc) from None
+            raise
+
+    def shape(self, statement):
+        return self.dialect.shape(statement, self.connection)
+
+
+class PostgresSession(Session):
+    dialect = Postgres()
+
+    def open(self):
+        try:
+            self.connection = psycopg.connect(
+                self.dsn, connect_timeout=5, autocommit=False, application_name="dpo-portal"
+            )
+        except psycopg.Error:
+            raise SourceError(
+                _("The database server cannot be reached or refused the connection."),
+                retryable=True,
+            ) from None
+        info = self.connection.info
+        self.server = f"PostgreSQL {info.server_version // 10000}.{info.server_version % 10000}"
+        self.database = info.dbname
+        cursor = self.connection.cursor()
+        if not self.write:
+            cursor.execute("SET TRANSACTION READ ONLY")
+        cursor.execute(
+            psycopg.sql.SQL(
+                "SELECT set_config('statement_timeout', %s, true),"
+                " set_config('lock_timeout', %s, true)"
+            ),
+            [f"{self.connector.statement_timeout_ms}ms", f"{self.connector.lock_timeout_ms}ms"],
+        )
+
+    def _fetchall(self, statement):
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement.query, statement.params)
+            return cursor.fetchall()
+
+    def _execute(self, statement):
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement.query, statement.params)
+            return cursor.rowcount
+
+    def commit(self):
+        self.connection.commit()
+
+    def rollback(self):
+        with contextlib.suppress(psycopg.Error):
+            self.connection.rollback()
+
+    def close(self):
+        with contextlib.suppress(psycopg.Error):
+            self.connection.close()
+
+    def is_driver_error(self, exc):
+        return isinstance(exc, psycopg.Error)
+
+    def translate(self, exc):
+        return SourceError(
+            _postgres_message(exc),
+            retryable=isinstance(exc, psycopg.OperationalError)
+            and not isinstance(exc, psycopg.errors.QueryCanceled),
+        )
+
+
+def _sqlite_hash(salt, value):
+    if value is None:
+        return None
+    return hashlib.sha256(f"{salt}{value}".encode()).hexdigest()
+
+
+class SQLiteSession(Session):
+    dialect = SQLite()
+
+    def open(self):
+        path = (
+            self.dsn.removeprefix("sqlite:///") if self.dsn.startswith("sqlite:///") else self.dsn
+        )
+        if not Path(path).is_file():
+            raise SourceError(_("The SQLite database file does not exist."))
+        mode = "rw" if self.write else "ro"
+        try:
+            self.connection = sqlite3.connect(
+                f"file:{path}?mode={mode}",
+                uri=True,
+                isolation_level=None,
+                timeout=self.connector.lock_timeout_ms / 1000,
+            )
+        except sqlite3.Error:
+            raise SourceError(_("The SQLite database file cannot be opened.")) from None
+        self.server = f"SQLite {sqlite3.sqlite_version}"
+        self.database = Path(path).name
+        self.connection.execute("PRAGMA foreign_keys = ON")
+        self.connection.create_function("dpo_hash", 2, _sqlite_hash, deterministic=True)
+        # SQLite has no statement timeout: a progress handler interrupts past the deadline.
+        deadline = time.monotonic() + self.connector.statement_timeout_ms / 1000
+        self.connection.set_progress_handler(
+            lambda: 1 if time.monotonic() > deadline else 0, 10_000
+        )
+        self.connection.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+
+    def _fetchall(self, statement):
+        return self.connection.execute(statement.query, statement.params).fetchall()
+
+    def _execute(self, statement):
+        return self.connection.execute(statement.query, statement.params).rowcount
+
+    def commit(self):
+        self.connection.execute("COMMIT")
+
+    def rollback(self):
+        with contextlib.suppress(sqlite3.Error):
+            self.connection.execute("ROLLBACK")
+
+    def close(self):
+        self.connection.close()
+
+    def is_driver_error(self, exc):
+        return isinstance(exc, sqlite3.Error)
+
+    def translate(self, exc):
+        if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
+            return SourceError(
+                _("The statement ran past its time limit and was cancelled; nothing was changed.")
+            )
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return SourceError(
+                _(
+                    "A table was locked by another session past the lock time limit; "
+                    "nothing was changed."
+                ),
+                retryable=True,
+            )
+        # SQLite's messages name tables and columns ("NOT NULL constraint failed: t.c"),
+        # never values.
+        return SourceError(
+            _("The database refused a statement: %(message)s. Nothing was changed.")
+            % {"message": str(exc)}
+        )
+
+
+SESSIONS = {"postgresql": PostgresSession, "sqlite": SQLiteSession}
+
+
+def session(connector, *, write=False):
+    if connector.kind not in SESSIONS:
+        raise SourceError(_("This connector is answered through the API, not a database."))
+    return SESSIONS[connector.kind](connector, write=write)
+
+
+def test_connection(connector):
+    """A harmless query on the read-only DSN: (server, database) or SourceError."""
+    with session(connector) as source:
+        source.fetchall(Statement("SELECT 1", []))
+        return source.server, source.database

@@ -1,0 +1,371 @@
+"""What the portal does in a connected system: preview, erase, read for access, read the
+inventory. Retention and requests call these (this app knows only the register); they decide
+what is held and record the outcome in their own models.
+
+Erasure works in two steps inside one transaction on the write role: first the primary keys of
+the person's rows in every collection are found (from the identity columns, then along the map's
+references), then the statements run children first, each on that set of keys, so a parent's
+rows are still found after its children are gone.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dpo_portal.audit.models import AuditEvent
+from dpo_portal.register.models import DataCategory
+
+from . import engine, mapping, statements
+from .datamap import IDENTITY_FIELDS
+from .models import ConnectorRun, RunStatus
+
+DELETE, UPDATE, KEEP = "delete", "update", "keep"
+
+
+@dataclass
+class TablePlan:
+    table: str
+    action: str  # delete | update | keep
+    keys: list = field(default_factory=list)
+    strategies: dict = field(default_factory=dict)
+    reason: str = ""
+
+    @property
+    def matched(self):
+        return len(self.keys)
+
+
+def identity_values(subjects):
+    """{identity type: [values]} of the people, from the register's fields."""
+    values = {}
+    for identity, attribute in IDENTITY_FIELDS.items():
+        found = sorted({str(getattr(s, attribute) or "").strip() for s in subjects} - {""})
+        if found:
+            values[identity] = found
+    return values
+
+
+def find_rows(source, the_map, identities):
+    """{collection: [primary keys]} of the rows tied to the identities."""
+    dialect = source.dialect
+    dataset = the_map.dataset
+    found = {}
+    for name, link in the_map.links.items():  # breadth first: a parent comes before its children
+        collection = dataset.collections[name]
+        pk = collection.primary_key
+        keys = set()
+        if link is None:
+            lookups = [
+                (f.name, identities[f.identity])
+                for f in collection.identity_fields
+                if f.identity in identities
+            ]
+            for statement in statements.identity_lookup(dialect, name, pk, lookups):
+                keys.update(row[0] for row in source.fetchall(statement))
+        else:
+            parent = dataset.collections[link.parent]
+            parent_keys = found.get(link.parent, [])
+            if parent_keys:
+                for statement in statements.linked_lookup(
+                    dialect,
+                    name,
+                    pk,
+                    link.field,
+                    link.parent,
+                    parent.primary_key,
+                    link.parent_field,
+                    parent_keys,
+                ):
+                    keys.update(row[0] for row in source.fetchall(statement))
+        found[name] = sorted(keys, key=lambda k: (str(type(k)), k))
+    return found
+
+
+def plan(the_map, found, *, held_categories=(), held_rows=None):
+    """The TablePlans in execution order (children first). Fields of a held category are not
+    touched: a collection holding one keeps its rows, and so does every parent whose rows they
+    reference (deleting those would break the held rows' references)."""
+    held_categories, held_rows = set(held_categories), held_rows or {}
+    dataset = the_map.dataset
+    held_tables = {
+        name
+        for name in dataset.collections
+        if the_map.collection_categories(name) & held_categories
+    }
+    plans = {}
+    for name in dataset.deletion_order():
+        if name not in found:
+            continue
+        collection = dataset.collections[name]
+        excluded = {str(k) for k in held_rows.get(name, ())}
+        keys = [k for k in found[name] if str(k) not in excluded]
+        if name in held_tables:
+            plans[name] = TablePlan(name, KEEP, keys, reason=_("under a legal hold"))
+        elif collection.delete_rows:
+            plans[name] = TablePlan(name, DELETE, keys)
+        elif the_map.strategies.get(name):
+            plans[name] = TablePlan(name, UPDATE, keys, dict(the_map.strategies[name]))
+        else:
+            plans[name] = TablePlan(name, KEEP, keys, reason=_("no personal field to erase"))
+    # Parents of kept rows cannot lose those rows.
+    changed = True
+    while changed:
+        changed = False
+        for child in plans.values():
+            if (
+                child.action == KEEP
+                and child.keys
+                and child.reason != _("no personal field to erase")
+            ):
+                for item in dataset.collections[child.table].fields.values():
+                    for ref in item.references:
+                        parent = plans.get(ref.collection)
+                        if parent is not None and parent.action == DELETE:
+                            parent.action, parent.reason = (
+                                KEEP,
+                                _("referenced by rows under a legal hold"),
+                            )
+                            changed = True
+    return list(plans.values())
+
+
+def _salt(organisation_id):
+    # The suppression key, not SECRET_KEY: it outlives a key rotation, so the same person hashes
+    # to the same value in the source before and after.
+    return hmac.new(
+        settings.SUPPRESSION_HASH_KEY.encode(),
+        f"connector-hash:{organisation_id}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+
+
+def preview(connector, subjects, *, held_categories=(), held_rows=None):
+    """Read-only: the TablePlans with the rows each would change. Raises SourceError."""
+    the_map = mapping.load(connector)
+    with engine.session(connector) as source:
+        found = find_rows(source, the_map, identity_values(subjects))
+    return plan(the_map, found, held_categories=held_categories, held_rows=held_rows)
+
+
+def erase(connector, subjects, *, held_categories=(), held_rows=None):
+    """Carry the plan out in one transaction on the write role. Returns (server, database,
+    tables): per table the action, rows matched and changed and the statement shape (no values).
+    Any failure rolls the whole transaction back and raises SourceError."""
+    the_map = mapping.load(connector)
+    salt = _salt(connector.organisation_id)
+    tables = []
+    with engine.session(connector, write=True) as source:
+        found = find_rows(source, the_map, identity_values(subjects))
+        for table_plan in plan(
+            the_map, found, held_categories=held_categories, held_rows=held_rows
+        ):
+            collection = the_map.dataset.collections[table_plan.table]
+            changed, shapes = 0, []
+            if table_plan.action != KEEP and table_plan.keys:
+                if table_plan.action == DELETE:
+                    batch = statements.delete_rows(
+                        source.dialect, table_plan.table, collection.primary_key, table_plan.keys
+                    )
+                else:
+                    batch = statements.update_fields(
+                        source.dialect,
+                        table_plan.table,
+                        collection.primary_key,
+                        table_plan.keys,
+                        table_plan.strategies,
+                        salt,
+                    )
+                for statement in batch:
+                    changed += source.execute(statement)
+                shapes.append(source.shape(batch[0]))
+            tables.append(
+                {
+                    "table": table_plan.table,
+                    "action": table_plan.action,
+                    "matched": table_plan.matched,
+                    "changed": changed,
+                    "fields": sorted(table_plan.strategies) if table_plan.action == UPDATE else [],
+                    "statement": shapes[0] if shapes else "",
+                    "kept_reason": str(table_plan.reason),
+                }
+            )
+        return source.server, source.database, tables
+
+
+def read_person(connector, subject):
+    """{collection: [ {field: value} ]} of the mapped fields of the person's rows (read-only)."""
+    the_map = mapping.load(connector)
+    result = {}
+    with engine.session(connector) as source:
+        found = find_rows(source, the_map, identity_values([subject]))
+        for name, keys in found.items():
+            if not keys:
+                continue
+            collection = the_map.dataset.collections[name]
+            fields = list(collection.fields)
+            rows = []
+            for statement in statements.select_fields(
+                source.dialect, name, collection.primary_key, keys, fields
+            ):
+                rows.extend(
+                    dict(zip(fields, row, strict=True)) for row in source.fetchall(statement)
+                )
+            result[name] = rows
+    return result
+
+
+def inventory(connector, *, chunk=5_000):
+    """The rows that identify a person, as import rows (the file import's columns), chunk by
+    chunk: yields (collection, [row dicts]). Collections without a collection-date column or a
+    mapped category are left out (see ``unsynced``). Read-only, keyset paginated."""
+    the_map = mapping.load(connector)
+    system_code, activity = connector.system.code, connector.activity_code
+    codes = dict(
+        DataCategory.objects.filter(organisation_id=connector.organisation_id).values_list(
+            "pk", "code"
+        )
+    )
+    with engine.session(connector) as source:
+        for name in the_map.links:
+            collected_at = the_map.collected_at.get(name)
+            category_codes = sorted(codes[c] for c in the_map.collection_categories(name))
+            if not collected_at or not category_codes:
+                continue
+            collection = the_map.dataset.collections[name]
+            path, root = the_map.dataset.path_to_identity(name, the_map.links)
+            identity = {
+                f.identity: f.name for f in the_map.dataset.collections[root].identity_fields
+            }
+            columns = [
+                identity[t] for t in ("fin", "external_ref", "customer_ref") if t in identity
+            ]
+            kinds = [
+                ("subject_fin" if t == "fin" else "subject_ref")
+                for t in ("fin", "external_ref", "customer_ref")
+                if t in identity
+            ]
+            if not columns:
+                continue
+            after = None
+            while True:
+                statement = statements.inventory_chunk(
+                    source.dialect,
+                    name,
+                    collection.primary_key,
+                    path,
+                    root,
+                    columns,
+                    collected_at,
+                    after,
+                    chunk,
+                )
+                rows = source.fetchall(statement)
+                if not rows:
+                    break
+                after = rows[-1][0]
+                out = []
+                for row in rows:
+                    base = {"system": system_code, "activity": activity, "collected_at": row[-1]}
+                    for kind, value in zip(kinds, row[1:-1], strict=True):
+                        if value is not None and str(value).strip():
+                            base.setdefault(kind, str(value))
+                    for code in category_codes:
+                        out.append({**base, "category": code, "external_id": f"{name}:{row[0]}"})
+                yield name, out
+                if len(rows) < chunk:
+                    break
+
+
+def unsynced(connector):
+    """Collections the sync leaves out, with why (shown on the connector)."""
+    the_map = mapping.load(connector)
+    missing = []
+    for name in the_map.dataset.collections:
+        if not the_map.dataset.collections[name].primary_key:
+            missing.append((name, _("no primary key")))
+        elif name not in the_map.links:
+            missing.append((name, _("not linked to an identity")))
+        elif not the_map.collected_at.get(name):
+            missing.append((name, _("no collection date column")))
+        elif not the_map.collection_categories(name):
+            missing.append((name, _("no personal field with a mapped category")))
+    return missing
+
+
+@transaction.atomic
+def test_connection(connector, *, actor):
+    """Run a harmless query; returns (ok, message). Audited, without the DSN."""
+    try:
+        server, database = engine.test_connection(connector)
+    except engine.SourceError as error:
+        ok, message = False, str(error)
+    else:
+        ok, message = (
+            True,
+            _("Connected: %(server)s, database %(database)s.")
+            % {"server": server, "database": database},
+        )
+    AuditEvent.record(
+        "connectors.connection_tested",
+        organisation=connector.organisation,
+        actor=actor,
+        target=connector,
+        ok=ok,
+    )
+    return ok, message
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def queue_run(connector, *, kind, task_id, actor):
+    run = ConnectorRun.objects.create(
+        organisation_id=connector.organisation_id,
+        connector=connector,
+        kind=kind,
+        task_id=task_id,
+        confirmed_by=actor,
+    )
+    AuditEvent.record(
+        "connectors.run_queued",
+        organisation=connector.organisation,
+        actor=actor,
+        target=run,
+        task_id=task_id,
+        run_kind=kind,
+    )
+    return run
+
+
+def finish_run(run, *, server="", database="", tables=(), error="", started_at=None):
+    run.status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
+    run.server, run.database, run.tables, run.error = server, database, list(tables), error
+    run.started_at, run.finished_at = started_at or run.started_at or timezone.now(), timezone.now()
+    run.save(
+        update_fields=[
+            "status",
+            "server",
+            "database",
+            "tables",
+            "error",
+            "started_at",
+            "finished_at",
+            "updated_at",
+        ]
+    )
+    AuditEvent.record(
+        "connectors.run_finished",
+        organisation=run.connector.organisation,
+        actor=run.confirmed_by,
+        target=run,
+        ok=not error,
+        tables=len(run.tables),
+        changed=sum(t["changed"] for t in run.tables),
+    )
+    return run

@@ -1,0 +1,218 @@
+"""SQL generated from a data map, for PostgreSQL and SQLite.
+
+Values are always parameters; identifiers (table and column names from the map) are quoted by
+the driver's composition for PostgreSQL (psycopg ``sql.Identifier``) and by SQLite's own quoting
+rule (double quotes, inner quotes doubled) for SQLite, which has no composition API. Never string
+formatting of names or values. Every statement works on a set of rows (primary keys passed as one
+array, or chunked IN lists for SQLite), not row by row.
+"""
+
+from dataclasses import dataclass
+
+from psycopg import sql
+
+MASK = "***"
+SQLITE_CHUNK = 500  # well under SQLite's limit of bound parameters
+
+
+@dataclass
+class Statement:
+    query: object  # psycopg Composed, or str for SQLite
+    params: list
+
+
+class Postgres:
+    """psycopg's composition: identifiers quoted by the driver, values as parameters."""
+
+    name = "postgresql"
+
+    def ident(self, name):
+        return sql.Identifier(name)
+
+    def compose(self, template, *parts):
+        return sql.SQL(template).format(*parts)
+
+    def join(self, separator, parts):
+        return sql.SQL(separator).join(parts)
+
+    def in_values(self, column, values):
+        """[(fragment, params)]: one statement's worth each (PostgreSQL takes one array)."""
+        return [(self.compose("{} = ANY(%s)", column), [list(values)])]
+
+    def hash_expression(self, column):
+        return self.compose(
+            "encode(sha256(convert_to(%s || CAST({} AS text), 'UTF8')), 'hex')", column
+        )
+
+    def shape(self, statement, connection):
+        return statement.query.as_string(connection)
+
+
+class SQLite:
+    """SQLite quoting: an identifier in double quotes with inner quotes doubled (the SQL
+    standard's rule, which SQLite follows); values as ``?`` parameters."""
+
+    name = "sqlite"
+
+    def ident(self, name):
+        if "\x00" in name:
+            raise ValueError("NUL in an identifier")
+        return '"' + name.replace('"', '""') + '"'
+
+    def compose(self, template, *parts):
+        # The template is this module's constant; only quoted identifiers are put into it.
+        return template.replace("%s", "?").format(*parts)
+
+    def join(self, separator, parts):
+        return separator.join(parts)
+
+    def in_values(self, column, values):
+        values = list(values)
+        return [
+            (f"{column} IN ({', '.join('?' * len(chunk))})", chunk)
+            for chunk in (values[i : i + SQLITE_CHUNK] for i in range(0, len(values), SQLITE_CHUNK))
+        ] or [("1 = 0", [])]
+
+    def hash_expression(self, column):
+        return f"dpo_hash(?, {column})"
+
+    def shape(self, statement, connection):
+        return statement.query
+
+
+def identity_lookup(dialect, table, pk, columns_values):
+    """SELECT the primary keys of the rows whose identity columns hold one of the values:
+    [(column, [values])] (several columns are OR-ed)."""
+    statements = []
+    for column, values in columns_values:
+        for fragment, params in dialect.in_values(dialect.ident(column), values):
+            statements.append(
+                Statement(
+                    dialect.compose(
+                        "SELECT {} FROM {} WHERE {}",
+                        dialect.ident(pk),
+                        dialect.ident(table),
+                        fragment,
+                    ),
+                    params,
+                )
+            )
+    return statements
+
+
+def linked_lookup(dialect, table, pk, field, parent, parent_pk, parent_field, parent_keys):
+    """SELECT the primary keys of ``table`` rows whose ``field`` holds ``parent_field`` of the
+    parent rows whose primary keys are ``parent_keys``."""
+    statements = []
+    for fragment, params in dialect.in_values(dialect.ident(parent_pk), parent_keys):
+        inner = dialect.compose(
+            "SELECT {} FROM {} WHERE {}",
+            dialect.ident(parent_field),
+            dialect.ident(parent),
+            fragment,
+        )
+        statements.append(
+            Statement(
+                dialect.compose(
+                    "SELECT {} FROM {} WHERE {} IN ({})",
+                    dialect.ident(pk),
+                    dialect.ident(table),
+                    dialect.ident(field),
+                    inner,
+                ),
+                params,
+            )
+        )
+    return statements
+
+
+def delete_rows(dialect, table, pk, keys):
+    return [
+        Statement(
+            dialect.compose("DELETE FROM {} WHERE {}", dialect.ident(table), fragment), params
+        )
+        for fragment, params in dialect.in_values(dialect.ident(pk), keys)
+    ]
+
+
+def update_fields(dialect, table, pk, keys, strategies, salt):
+    """UPDATE the fields by their strategy ({field: "null" | "mask" | "hash"})."""
+    assignments, params = [], []
+    for name, strategy in sorted(strategies.items()):
+        column = dialect.ident(name)
+        if strategy == "null":
+            assignments.append(dialect.compose("{} = NULL", column))
+        elif strategy == "mask":
+            assignments.append(dialect.compose("{} = %s", column))
+            params.append(MASK)
+        elif strategy == "hash":
+            assignments.append(dialect.compose("{} = {}", column, dialect.hash_expression(column)))
+            params.append(salt)
+        else:
+            raise ValueError(strategy)
+    setting = dialect.join(", ", assignments)
+    return [
+        Statement(
+            dialect.compose("UPDATE {} SET {} WHERE {}", dialect.ident(table), setting, fragment),
+            [*params, *keyparams],
+        )
+        for fragment, keyparams in dialect.in_values(dialect.ident(pk), keys)
+    ]
+
+
+def select_fields(dialect, table, pk, keys, fields):
+    columns = dialect.join(", ", [dialect.ident(name) for name in fields])
+    return [
+        Statement(
+            dialect.compose(
+                "SELECT {} FROM {} WHERE {} ORDER BY {}",
+                columns,
+                dialect.ident(table),
+                fragment,
+                dialect.ident(pk),
+            ),
+            params,
+        )
+        for fragment, params in dialect.in_values(dialect.ident(pk), keys)
+    ]
+
+
+def inventory_chunk(dialect, table, pk, path, root, identity_columns, collected_at, after, limit):
+    """One chunk of the inventory: (primary key, identity values…, collection date) of a
+    collection's rows joined along ``path`` (Links from the collection up to ``root``), keyset
+    paginated on the primary key."""
+    aliases = [f"t{i}" for i in range(len(path) + 1)]
+    joins = []
+    for index, link in enumerate(path):
+        joins.append(
+            dialect.compose(
+                "JOIN {} AS {} ON {}.{} = {}.{}",
+                dialect.ident(link.parent),
+                dialect.ident(aliases[index + 1]),
+                dialect.ident(aliases[index + 1]),
+                dialect.ident(link.parent_field),
+                dialect.ident(aliases[index]),
+                dialect.ident(link.field),
+            )
+        )
+    root_alias = dialect.ident(aliases[-1])
+    first = dialect.ident(aliases[0])
+    selected = [dialect.compose("{}.{}", first, dialect.ident(pk))]
+    selected += [dialect.compose("{}.{}", root_alias, dialect.ident(c)) for c in identity_columns]
+    selected.append(dialect.compose("{}.{}", first, dialect.ident(collected_at)))
+    where = (
+        dialect.compose("WHERE {}.{} > %s", first, dialect.ident(pk))
+        if after is not None
+        else dialect.compose("")
+    )
+    query = dialect.compose(
+        "SELECT {} FROM {} AS {} {} {} ORDER BY {}.{} LIMIT %s",
+        dialect.join(", ", selected),
+        dialect.ident(table),
+        first,
+        dialect.join(" ", joins),
+        where,
+        first,
+        dialect.ident(pk),
+    )
+    return Statement(query, ([after] if after is not None else []) + [limit])
