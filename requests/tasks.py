@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import reminders, services
+from .public import downloads, intake
 
 
 @shared_task
@@ -15,3 +16,13 @@ def scrub_closed_request_details():
     """Daily: blank the requester's details of requests closed longer ago than
     settings.PORTAL_RETENTION["closed_request_details_days"]. Returns how many requests."""
     return services.scrub_closed_requests()
+
+
+@shared_task
+def privacy_centre_cleanup():
+    """Hourly: forget privacy-centre submissions never confirmed within 7 days, and delete the
+    package files of expired or used-up download links. Returns the two counts."""
+    return {
+        "discarded": intake.discard_unverified(),
+        "packages_removed": downloads.remove_expired(),
+    }
