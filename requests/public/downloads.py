@@ -25,8 +25,7 @@ from dpo_portal.register.models import Organisation
 
 from .. import access, attachments
 from ..models import PackageLink
-from .intake import digest
-from .links import absolute
+from .links import absolute, digest
 
 
 class Expired(Exception):

@@ -4,7 +4,7 @@ written to the cache in clear."""
 
 from django.core.cache import cache
 
-from .intake import digest
+from .links import digest
 
 
 def client_ip(request):
