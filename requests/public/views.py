@@ -74,8 +74,12 @@ def _page(request, organisation, template, context=None, status=200):
     return response
 
 
-def _organisation(slug):
-    return get_object_or_404(Organisation, slug=slug)
+def _organisation(request, slug):
+    """The organisation of the address, with the page's language active from here on (what
+    the view reads, like the regime's plain descriptions, comes in that language)."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    translation.activate(_language(request, organisation)[0])
+    return organisation
 
 
 def _too_many(request, organisation):
@@ -86,7 +90,7 @@ def _too_many(request, organisation):
 
 
 def home(request, organisation):
-    organisation = _organisation(organisation)
+    organisation = _organisation(request, organisation)
     return _page(
         request, organisation, "requests/public/home.html", {"kinds": offered_kinds(organisation)}
     )
@@ -94,7 +98,7 @@ def home(request, organisation):
 
 @require_http_methods(["GET", "POST"])
 def request_form(request, organisation, kind):
-    organisation = _organisation(organisation)
+    organisation = _organisation(request, organisation)
     offers = {
         code: (label, description) for code, label, description in offered_kinds(organisation)
     }
@@ -156,7 +160,7 @@ def request_form(request, organisation, kind):
 def submitted(request, organisation):
     """ "Check your e-mail", the same page for everyone; with the code form for the device that
     sent the form (the session knows its submission)."""
-    organisation = _organisation(organisation)
+    organisation = _organisation(request, organisation)
     submission_id = request.session.get(SESSION_SUBMISSION)
     form = CodeForm(request.POST or None)
     if request.method == "POST":
@@ -201,7 +205,7 @@ def _verification_message(reason):
 def verify_link(request, organisation, token):
     """The link from the e-mail. A GET only shows the button: mail scanners that open links
     must not confirm a request on the person's behalf."""
-    organisation = _organisation(organisation)
+    organisation = _organisation(request, organisation)
     try:
         submission = intake.submission_for_token(organisation, token)
     except intake.VerificationError as error:
@@ -249,7 +253,7 @@ def _status_path(request_obj, secret):
 
 @require_http_methods(["GET", "POST"])
 def status_lookup(request, organisation):
-    organisation = _organisation(organisation)
+    organisation = _organisation(request, organisation)
     form = StatusLookupForm(request.POST or None)
     if request.method == "POST":
         if throttle.over_limit(
@@ -274,7 +278,7 @@ def status_lookup(request, organisation):
 
 @require_http_methods(["GET", "POST"])
 def status(request, organisation, reference, secret):
-    organisation = _organisation(organisation)
+    organisation = _organisation(request, organisation)
     if throttle.over_limit(
         "status-ip",
         throttle.client_ip(request),
@@ -330,7 +334,7 @@ def status(request, organisation, reference, secret):
 def download(request, organisation, token):
     """The landing page shows the button (a GET takes nothing: link previews and mail scanners
     would spend the downloads); the POST streams the package and counts the download."""
-    organisation = _organisation(organisation)
+    organisation = _organisation(request, organisation)
     link = downloads.link_for_token(organisation, token)
     if link is None:
         raise Http404

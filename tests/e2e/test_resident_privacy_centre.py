@@ -15,8 +15,17 @@ from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from requests.models import RequestKind, RequestStatus, SubjectRequest
-from requests.public import intake
+from dpo_portal.jobs.models import Job
+from requests import conversation
+from requests.access import ACCESS_PACKAGE_JOB
+from requests.models import (
+    PackageLink,
+    RequestChannel,
+    RequestKind,
+    RequestStatus,
+    SubjectRequest,
+)
+from requests.public import downloads, intake
 from tests.factories import Role, login, make_organisation, make_system, make_user
 from tests.requests.fulfilment_helpers import make_category, make_person, make_record
 
@@ -185,7 +194,7 @@ def test_resident_downloads_the_access_package_by_the_link(
 
 
 @pytest.mark.parametrize("language", ["az", "en"])
-def test_every_public_page_in_both_languages(page, live_server, language):
+def test_every_public_page_in_both_languages(page, live_server, settings, language):
     organisation = make_organisation(
         "qonshu", name="Qonshu app", languages="az", dpo_email="info@qonshuapp.az"
     )
@@ -210,10 +219,46 @@ def test_every_public_page_in_both_languages(page, live_server, language):
     request = SubjectRequest.objects.get()
     expect(page.locator("h1")).to_contain_text(request.reference)
     shoot(page, f"status-{language}")
+    # The conversation as the person reads it.
+    dpo = make_user(Role.DPO, organisation)
+    conversation.write_to_person(request, body=QUESTION, acting_user=dpo, asks_for_information=True)
+    conversation.receive_from_person(request, body=REPLY, via=RequestChannel.WEB)
+    page.reload()
+    expect(page.locator(".conversation li")).to_have_count(2)
+    shoot(page, f"status-conversation-{language}")
     page.goto("/privacy/qonshu/status/")
     shoot(page, f"status-lookup-{language}")
+    page.locator("#id_reference").fill(request.reference)
+    page.locator("#id_secret").fill("wrong")
+    page.locator("main button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    shoot(page, f"status-lookup-refused-{language}")
+    # The download page, then the same link expired.
+    Job.objects.create(
+        kind=ACCESS_PACKAGE_JOB,
+        organisation=organisation,
+        parameters={"request_id": request.pk},
+        result=b"PK\x05\x06" + b"\x00" * 18,
+        result_name="package.zip",
+    )
+    link, url = downloads.create_link(request, actor=None)
+    page.goto(re.sub(r"^https?://[^/]+", "", url))
+    shoot(page, f"download-{language}")
+    PackageLink.objects.filter(pk=link.pk).update(expires_at=link.created_at)
+    page.reload()
+    expect(page.locator("main [role=alert]")).to_be_visible()
+    shoot(page, f"download-expired-{language}")
     page.goto(path_in(mail.outbox[0], "/verify/"))
     shoot(page, f"verify-used-{language}")
+    # Too many forms from one place: 429 with a page that says what to do.
+    settings.PRIVACY_CENTRE = {**settings.PRIVACY_CENTRE, "submissions_per_ip_per_hour": 0}
+    page.goto("/privacy/qonshu/request/deletion/")
+    page.locator("#id_requester_name").fill("Aysel Quliyeva")
+    page.locator("#id_requester_email").fill("another@example.az")
+    with page.expect_response(re.compile("/request/deletion/")) as answer:
+        page.locator("main button[type=submit]").click()
+    assert answer.value.status == 429
+    shoot(page, f"too-many-{language}")
     # Keyboard: the skip link is the first stop and leads to the content.
     page.goto("/privacy/qonshu/")
     page.keyboard.press("Tab")
