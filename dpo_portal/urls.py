@@ -27,4 +27,5 @@ urlpatterns = [
     path("admin/second-factor/", include("dpo_portal.security.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),
+    path("privacy/<slug:organisation>/", include("requests.public.urls")),
 ]

@@ -37,6 +37,7 @@ from dpo_portal.reports import may_view_report
 
 from . import (
     attachment_admin,
+    conversation_admin,
     deadlines,
     fulfilment,
     fulfilment_admin,
@@ -673,6 +674,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             "deadline_events": obj.deadline_events.select_related("by"),
             **letter_admin.page_context(request, obj),
             **attachment_admin.page_context(request, obj),
+            **conversation_admin.page_context(request, obj),
             "identity_methods": IdentityMethod.choices,
             "transitions": lifecycle.transitions_from(obj.status),
             "refusal_grounds": obj.regime_version.refusal_grounds.select_related("reference")
@@ -713,6 +715,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             ),
         ]
         urls += letter_admin.admin_urls(self) + attachment_admin.admin_urls(self)
+        urls += conversation_admin.admin_urls(self)
         return urls + fulfilment_admin.admin_urls(self) + super().get_urls()
 
     def _object_for_change(self, request, object_id):

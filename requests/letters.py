@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.notifications.mail import render_text
 from dpo_portal.pdf import render_pdf
 
 from .models import (
@@ -36,6 +37,7 @@ from .models import (
     SubjectRequest,
     TaskStatus,
 )
+from .public import downloads
 
 logger = logging.getLogger(__name__)
 
@@ -220,9 +222,17 @@ def send_by_email(letter, *, actor, strict=False):
             "letter": letter.get_kind_display(),
             "organisation": organisation.name,
         }
+        body = email_text(letter)
+        if letter.kind == LetterKind.ANSWER and downloads.latest_package(request) is not None:
+            # The access package goes by an expiring link, never attached: a mailbox keeps
+            # attachments for ever, the link dies after its hours or downloads.
+            link, url = downloads.create_link(request, actor=actor)
+            body += "\n" + render_text(
+                "requests/email/package_link.txt", {"link": link, "url": url}
+            )
         message = EmailMessage(
             subject=subject,
-            body=email_text(letter),
+            body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[request.requester_email],
             reply_to=[organisation.dpo_email] if organisation.dpo_email else None,

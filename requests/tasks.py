@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import reminders, services
+from .public import downloads, intake
 
 
 @shared_task
@@ -28,3 +29,11 @@ def run_in_source(self, run_id):
         connector_runs.carry_out(run_id, final_attempt=self.request.retries >= self.max_retries)
     except SourceError as error:
         raise self.retry(countdown=2 ** (self.request.retries + 1) * 5, exc=error) from None
+@shared_task
+def privacy_centre_cleanup():
+    """Hourly: forget privacy-centre submissions never confirmed within 7 days, and delete the
+    package files of expired or used-up download links. Returns the two counts."""
+    return {
+        "discarded": intake.discard_unverified(),
+        "packages_removed": downloads.remove_expired(),
+    }

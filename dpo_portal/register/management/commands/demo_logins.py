@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
-from dpo_portal.register.models import Membership
+from dpo_portal.register.models import Membership, Organisation
 
 
 class Command(BaseCommand):
@@ -25,3 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  password for all: {settings.DEMO_PASSWORD}")
         else:
             self.stdout.write("  password for all: the one load_demo printed (DEBUG is off)")
+        self.stdout.write("Privacy centres (the person's side, no sign-in):")
+        base = settings.PUBLIC_BASE_URL.rstrip("/")
+        for organisation in Organisation.objects.order_by("name"):
+            url = base + reverse("privacy:home", kwargs={"organisation": organisation.slug})
+            self.stdout.write(f"  {organisation.name:<24} {url}")
