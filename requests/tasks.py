@@ -1,6 +1,8 @@
 from celery import shared_task
 
 from . import reminders, services
+from .mailbox import fetch
+from .mailbox.models import Mailbox
 
 
 @shared_task
@@ -15,3 +17,26 @@ def scrub_closed_request_details():
     """Daily: blank the requester's details of requests closed longer ago than
     settings.PORTAL_RETENTION["closed_request_details_days"]. Returns how many requests."""
     return services.scrub_closed_requests()
+
+
+@shared_task
+def fetch_mailboxes():
+    """Every few minutes: one fetch task per enabled mailbox (ids only)."""
+    ids = list(Mailbox.objects.filter(enabled=True).values_list("pk", flat=True))
+    for pk in ids:
+        fetch_mailbox.delay(pk)
+    return len(ids)
+
+
+@shared_task(
+    autoretry_for=(fetch.MailboxUnavailable,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def fetch_mailbox(mailbox_id):
+    """Read one mailbox; a server down or refusing the login is retried with backoff (the
+    dashboard shows the problem meanwhile). Returns the counts of what was taken."""
+    result = fetch.fetch_mailbox(mailbox_id)
+    return {"drafts": result.drafts, "threaded": result.threaded, "duplicates": result.duplicates}
