@@ -302,6 +302,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dpo_portal.audit.tasks.verify_audit_chains",
         "schedule": crontab(hour=3, minute=15),
     },
+    "privacy-centre-cleanup": {
+        "task": "requests.tasks.privacy_centre_cleanup",
+        "schedule": crontab(minute=20),
+    },
     "request-details-scrub": {
         "task": "requests.tasks.scrub_closed_request_details",
         "schedule": crontab(hour=2, minute=45),
@@ -356,6 +360,22 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "caspian-pomegranate-47")
 
 # The largest attachment a request may carry (a scanned multi-page application fits easily).
 REQUEST_ATTACHMENT_MAX_BYTES = int(os.environ.get("REQUEST_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+
+# Where people reach the privacy centre: the mails sent to requesters link to it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# The privacy centre (requests/public/): how long a confirmation link lives, when an unconfirmed
+# request is forgotten, how long and how often an access package may be downloaded by its link,
+# and how many forms an address or an IP may send (past the limit: 429).
+PRIVACY_CENTRE = {
+    "verify_hours": 24,
+    "unverified_days": 7,
+    "package_link_hours": int(os.environ.get("PACKAGE_LINK_HOURS", "72")),
+    "package_link_downloads": int(os.environ.get("PACKAGE_LINK_DOWNLOADS", "3")),
+    "submissions_per_ip_per_hour": int(os.environ.get("PRIVACY_SUBMISSIONS_PER_IP", "20")),
+    "submissions_per_address_per_day": int(os.environ.get("PRIVACY_SUBMISSIONS_PER_ADDRESS", "5")),
+    "lookups_per_ip_per_hour": int(os.environ.get("PRIVACY_LOOKUPS_PER_IP", "30")),
+}
 
 # How long the portal keeps its own copies of personal data once they have served their purpose.
 PORTAL_RETENTION = {

@@ -17,4 +17,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/second-factor/", include("dpo_portal.security.urls")),
     path("admin/", admin.site.urls),
+    path("privacy/<slug:organisation>/", include("requests.public.urls")),
 ]

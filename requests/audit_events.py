@@ -110,6 +110,52 @@ EVENTS = {
             "systems"
         ),
     ),
+    "requests.message_sent": Sentence(
+        _("Message sent to the requester"),
+        _(
+            "%(actor)s wrote message #%(message_id)s to the requester of %(target)s; asks for "
+            "information: %(asks_for_information)s"
+        ),
+        asks_for_information=yes_no,
+    ),
+    "requests.message_received": Sentence(
+        _("Message received from the requester"),
+        _(
+            "The requester of %(target)s wrote message #%(message_id)s (%(via)s) with "
+            "%(attachments)s attachments; clock resumed: %(resumed)s"
+        ),
+        via=choice(RequestChannel),
+        resumed=yes_no,
+    ),
+    "requests.unverified_discarded": Sentence(
+        _("Unconfirmed privacy-centre requests discarded"),
+        _(
+            "%(actor)s deleted %(count)s privacy-centre requests never confirmed within "
+            "%(older_than_days)s days"
+        ),
+    ),
+    "requests.package_link_created": Sentence(
+        _("Access package offered by link"),
+        _(
+            "%(actor)s offered the access package of %(target)s by link #%(link_id)s, valid "
+            "until %(expires_at)s for %(max_downloads)s downloads"
+        ),
+        expires_at=as_date,
+    ),
+    "requests.package_downloaded": Sentence(
+        _("Access package downloaded"),
+        _(
+            "The requester of %(target)s downloaded the access package by link #%(link_id)s "
+            "(download %(download)s of %(max_downloads)s)"
+        ),
+    ),
+    "requests.package_link_expired": Sentence(
+        _("Access package link expired"),
+        _(
+            "%(actor)s deleted the package file of link #%(link_id)s of %(target)s after "
+            "%(downloads)s downloads"
+        ),
+    ),
 }
 
 EVENTS |= mailbox_events.EVENTS

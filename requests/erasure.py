@@ -12,4 +12,5 @@ FREE_TEXT = [
     PersonText("requests.RequestTask", ("note",), ("request__subject",)),
     PersonText("requests.DeadlineEvent", ("reason",), ("request__subject",)),
     PersonText("requests.ResponseLetter", ("body",), ("request__subject",)),
+    PersonText("requests.RequestMessage", ("body",), ("request__subject",)),
 ]

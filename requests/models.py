@@ -755,6 +755,14 @@ class RequestAttachment(OrganisationOwned):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     removed_at = models.DateTimeField(_("file removed at"), null=True, blank=True)
+    message = models.ForeignKey(
+        "RequestMessage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("with message"),
+    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -767,6 +775,171 @@ class RequestAttachment(OrganisationOwned):
     @property
     def is_removed(self):
         return self.removed_at is not None
+
+
+# --- The conversation with the requester -----------------------------------------------------
+
+
+class MessageDirection(models.TextChoices):
+    TO_PERSON = "to_person", _("To the requester")
+    FROM_PERSON = "from_person", _("From the requester")
+
+
+class RequestMessage(OrganisationOwned):
+    """One message of the secure conversation about a request (requests/conversation.py).
+
+    Sent messages are never edited, so they carry no history; their bodies are free text about
+    the person: the requester's own go with the requester details, the DPO's are redacted at the
+    person's erasure like the other texts staff write (requests/erasure.py). Attachments that came
+    with a message are RequestAttachments pointing here."""
+
+    request = models.ForeignKey(
+        SubjectRequest, on_delete=models.CASCADE, related_name="messages", verbose_name=_("request")
+    )
+    direction = models.CharField(_("direction"), max_length=12, choices=MessageDirection.choices)
+    body = models.TextField(_("message"))
+    via = models.CharField(_("received by"), max_length=20, choices=RequestChannel.choices)
+    asks_for_information = models.BooleanField(_("asks for more information"), default=False)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+        help_text=_("Empty for the requester's messages."),
+    )
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["request", "sent_at", "pk"]
+        indexes = [models.Index(fields=["request", "sent_at"], name="request_message_order")]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} · {self.sent_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def from_person(self):
+        return self.direction == MessageDirection.FROM_PERSON
+
+
+# --- The privacy centre (requests/public/) ---------------------------------------------------
+
+
+class WebSubmission(OrganisationOwned):
+    """A request sent from the privacy centre. Until its e-mail address is confirmed it holds
+    what the person typed (and the stored name of their upload) and is no request at all: it
+    enters the triage queue only once verified, and an unverified one is deleted, file and row,
+    after PRIVACY_CENTRE["unverified_days"]. Once verified, the request carries the details and
+    this row keeps only the hashed secret of the status page and the person's language.
+
+    Tokens, codes and secrets are kept as SHA-256 digests: the row alone opens nothing."""
+
+    PERSONAL_FIELDS = (
+        "requester_name",
+        "requester_email",
+        "requester_phone",
+        "requester_fin",
+        "requester_id_document",
+        "requester_address",
+        "details",
+        "upload_name",
+        "upload_stored_name",
+    )
+
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    kind = models.CharField(_("kind"), max_length=30, choices=RequestKind.choices)
+    requester_name = models.CharField(_("requester's name"), max_length=200, blank=True)
+    requester_email = models.EmailField(_("requester's e-mail"), blank=True)
+    requester_phone = models.CharField(_("requester's phone"), max_length=30, blank=True)
+    requester_fin = models.CharField(_("requester's FIN"), max_length=12, blank=True)
+    requester_id_document = models.CharField(
+        _("requester's identity document number"), max_length=20, blank=True
+    )
+    requester_address = models.TextField(_("requester's postal address"), blank=True)
+    details = models.TextField(_("what the requester asks"), blank=True)
+    upload_kind = models.CharField(
+        _("document"), max_length=20, choices=AttachmentKind.choices, blank=True
+    )
+    upload_name = models.CharField(_("file name"), max_length=255, blank=True)
+    upload_stored_name = models.CharField(_("stored as"), max_length=100, blank=True)
+    token_digest = models.CharField(_("link token digest"), max_length=64, unique=True)
+    code_digest = models.CharField(_("code digest"), max_length=64)
+    code_attempts = models.PositiveSmallIntegerField(_("code attempts"), default=0)
+    expires_at = models.DateTimeField(_("link valid until"))
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    secret_digest = models.CharField(_("status secret digest"), max_length=64, blank=True)
+    request = models.OneToOneField(
+        "SubjectRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="web_submission",
+        verbose_name=_("request"),
+    )
+
+    class Meta:
+        verbose_name = _("privacy centre submission")
+        verbose_name_plural = _("privacy centre submissions")
+        indexes = [
+            # The clean-up's filter: unverified ones by age.
+            models.Index(fields=["verified_at", "created_at"], name="web_submission_cleanup"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id} · {self.kind} · {self.created_at:%Y-%m-%d}"
+
+
+class PackageLink(OrganisationOwned):
+    """The access package offered by an expiring link instead of an attachment: valid until
+    ``expires_at`` and for ``max_downloads`` downloads; each download is audited. At expiry the
+    file is deleted (the beat task) and the link answers "expired"; the row stays as the trace
+    of what was offered and how often it was taken."""
+
+    request = models.ForeignKey(
+        "SubjectRequest",
+        on_delete=models.CASCADE,
+        related_name="package_links",
+        verbose_name=_("request"),
+    )
+    token_digest = models.CharField(_("link token digest"), max_length=64, unique=True)
+    stored_name = models.CharField(_("stored as"), max_length=100, blank=True, editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256 of the package"), max_length=64, blank=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    max_downloads = models.PositiveSmallIntegerField(_("downloads allowed"))
+    downloads = models.PositiveSmallIntegerField(_("downloads"), default=0)
+    last_download_at = models.DateTimeField(_("last downloaded at"), null=True, blank=True)
+    file_removed_at = models.DateTimeField(_("file removed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("package download link")
+        verbose_name_plural = _("package download links")
+        ordering = ["request", "-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["file_removed_at", "expires_at"], name="package_link_expiry"),
+        ]
+
+    def __str__(self):
+        return f"{self.request_id} · {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def usable(self, now=None):
+        now = now or timezone.now()
+        return (
+            self.file_removed_at is None
+            and self.expires_at > now
+            and self.downloads < self.max_downloads
+        )
 
 
 # --- Letters ----------------------------------------------------------------------------------

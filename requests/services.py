@@ -35,6 +35,8 @@ from .models import (
     DeadlineEvent,
     IdentityMethod,
     IdentityStatus,
+    MessageDirection,
+    RequestMessage,
     RequestStatus,
     SubjectRequest,
 )
@@ -657,8 +659,9 @@ def scrub_requester_details(request_ids):
     request_ids = list(request_ids)
     if not request_ids:
         return 0
-    # Letters first: what to redact in their bodies is read from the request rows.
+    # Letters and messages first: what to redact in their bodies is read from the request rows.
     letters.scrub_letters(request_ids)
+    _scrub_messages(request_ids)
     attachments.remove_files(request_ids)
     # The extension reason is sent to the requester and may quote them: it goes too.
     blank = dict.fromkeys(
@@ -677,6 +680,20 @@ def scrub_requester_details(request_ids):
     SubjectRequest.history.filter(id__in=request_ids).update(**blank, requester_scrubbed_at=now)
     DeadlineEvent.objects.filter(request_id__in=request_ids).update(reason="")
     return count
+
+
+def _scrub_messages(request_ids):
+    """The requester's own messages go whole, like what they sent with the request; the DPO's
+    stay (what the person was told) with the requester's identifiers redacted."""
+    messages = RequestMessage.objects.filter(request_id__in=request_ids)
+    messages.filter(direction=MessageDirection.FROM_PERSON).update(body="")
+    identifiers = letters.requester_identifiers(request_ids)
+    if not identifiers:
+        return
+    for pk, body in messages.filter(direction=MessageDirection.TO_PERSON).values_list("pk", "body"):
+        redacted = letters.redact(body, identifiers)
+        if redacted != body:
+            RequestMessage.objects.filter(pk=pk).update(body=redacted)
 
 
 def closed_request_retention_days():

@@ -3,6 +3,7 @@ from celery import shared_task
 from . import reminders, services
 from .mailbox import fetch
 from .mailbox.models import Mailbox
+from .public import downloads, intake
 
 
 @shared_task
@@ -40,3 +41,13 @@ def fetch_mailbox(mailbox_id):
     dashboard shows the problem meanwhile). Returns the counts of what was taken."""
     result = fetch.fetch_mailbox(mailbox_id)
     return {"drafts": result.drafts, "threaded": result.threaded, "duplicates": result.duplicates}
+
+
+@shared_task
+def privacy_centre_cleanup():
+    """Hourly: forget privacy-centre submissions never confirmed within 7 days, and delete the
+    package files of expired or used-up download links. Returns the two counts."""
+    return {
+        "discarded": intake.discard_unverified(),
+        "packages_removed": downloads.remove_expired(),
+    }

@@ -35,8 +35,8 @@ from imap_tools.errors import ImapToolsError, MailboxLoginError
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.notifications.mail import render_mail
 
-from .. import attachments
-from ..models import REFERENCE_PREFIX, SubjectRequest
+from .. import attachments, conversation
+from ..models import REFERENCE_PREFIX, RequestChannel, SubjectRequest
 from .models import (
     MAIL_REFERENCE_PREFIX,
     IncomingMail,
@@ -294,12 +294,15 @@ def _keep_files(mail, message, stored):
 def _thread(mailbox, message, request, key):
     """Hand the message to the request's conversation; False when the conversation refuses it
     (the message then becomes a draft)."""
-    from ..conversation import receive_from_person
-
     files = [upload for upload, file_type in _acceptable_files(message) if file_type]
     try:
         with transaction.atomic():
-            receive_from_person(request, body=_body(message), attachments=files, via="email")
+            conversation.receive_from_person(
+                request,
+                body=_body(message)[: conversation.MAX_BODY_CHARS],
+                attachments=files,
+                via=RequestChannel.EMAIL,
+            )
             mail = IncomingMail.objects.create(
                 organisation_id=mailbox.organisation_id,
                 mailbox=mailbox,
