@@ -15,6 +15,7 @@ from django.utils import timezone
 from dpo_portal.register.models import DataSubject, Membership, Organisation, Role
 
 from . import deadlines, demo_fulfilment, fulfilment, letters, services
+from .mailbox import demo as mailbox_demo
 from .models import (
     IdentityMethod,
     KeptReason,
@@ -180,6 +181,7 @@ def load(stdout, subjects_per_organisation):
     _load_requests(stdout)
     # The fulfilment demo: a deletion blocked in part by the AML hold (idempotent on its own).
     demo_fulfilment.load_blocked_deletion(stdout)
+    mailbox_demo.load(stdout)
 
 
 def _load_requests(stdout):
