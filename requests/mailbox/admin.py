@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from dpo_portal.deletion import NeverDeletedAdmin
 from dpo_portal.register.scoping import OrganisationScopedAdmin
@@ -108,6 +108,8 @@ class RequestFromMailForm(forms.Form):
 
 @admin.register(IncomingMail)
 class IncomingMailAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
+    # The table needs the page's width at 1366 px: no app menu beside it, as in the triage queue.
+    change_list_template = "requests/mailbox/change_list.html"
     list_display = ["reference", "sender", "subject_line", "sent_at", "files", "status"]
     list_display_links = ["reference"]
     list_filter = [StatusFilter, "organisation"]
@@ -132,7 +134,7 @@ class IncomingMailAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             return "—"
         return f"{obj.sender_name} <{obj.sender_email}>" if obj.sender_name else obj.sender_email
 
-    @admin.display(description=_("subject"))
+    @admin.display(description=pgettext_lazy("e-mail", "subject"))
     def subject_line(self, obj):
         return obj.subject[:80] or "—"
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from dpo_portal.register.models import OrganisationOwned
@@ -158,7 +159,7 @@ class IncomingMail(OrganisationOwned):
     )
     sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
     sender_email = models.EmailField(_("sender's e-mail"), blank=True)
-    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    subject = models.CharField(pgettext_lazy("e-mail", "subject"), max_length=500, blank=True)
     body = models.TextField(_("text"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), help_text=_("The message's own date."))
     read_at = models.DateTimeField(_("read from the mailbox at"), auto_now_add=True)
