@@ -215,7 +215,10 @@ def _load_requests(stdout):
             (RequestKind.DELETION if n % 2 else RequestKind.ACCESS, scenario)
             for n, scenario in enumerate(SCENARIOS)
         ]
-        for kind, scenario in plan:
-            _request(organisation, kind, scenario, random.choice(subjects), assignee, now)
+        # A different person for each request (while there are enough): a person erased by
+        # one completed deletion cannot be the subject of the next.
+        people = random.sample(subjects, len(subjects))
+        for n, (kind, scenario) in enumerate(plan):
+            _request(organisation, kind, scenario, people[n % len(people)], assignee, now)
             made += 1
     stdout.write(f"Requests: {made} demo subject requests.")

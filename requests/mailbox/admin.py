@@ -114,7 +114,6 @@ class IncomingMailAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     list_display_links = ["reference"]
     list_filter = [StatusFilter, "organisation"]
     list_select_related = ("organisation",)
-    search_fields = ["sender_email", "sender_name", "subject"]
     actions = ["discard_selected"]
     ordering = ["sent_at", "pk"]
 

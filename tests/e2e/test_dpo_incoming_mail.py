@@ -20,6 +20,7 @@ from tests.requests.mailbox_helpers import append, make_mailbox, message
 SHOTS = Path("/tmp/shots-i16-mailbox")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 1500
 imap = mailbox_helpers.imap  # this test's folders on the real IMAP server (fixture)
+private_storage = mailbox_helpers.private_storage  # fixture
 
 WORDS = {
     "az": {
@@ -33,17 +34,6 @@ WORDS = {
         "discarded": "is discarded as not a request",
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
 
 
 @pytest.mark.parametrize("language", ["az", "en"])

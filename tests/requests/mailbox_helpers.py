@@ -42,7 +42,21 @@ def connect(server, folder="INBOX"):
 
 
 @pytest.fixture
-def imap(monkeypatch):
+def private_storage(settings, tmp_path):
+    """The attachments storage in the test's own directory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "attachments")},
+        },
+    }
+    return tmp_path / "attachments"
+
+
+@pytest.fixture
+def imap(monkeypatch, private_storage):
+    """This test's folders on the real IMAP server (its files in private_storage)."""
     server = imap_server()
     tag = uuid.uuid4().hex[:10]
     server["folder"] = f"intake-{tag}"

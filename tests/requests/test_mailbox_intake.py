@@ -41,22 +41,11 @@ from tests.requests.mailbox_helpers import (
 
 pytestmark = pytest.mark.django_db
 imap = mailbox_helpers.imap  # this test's folders on the real IMAP server (fixture)
+private_storage = mailbox_helpers.private_storage  # fixture
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 1500
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 300
 DELETION_TEXT = "Salam. Xahiş edirəm bütün şəxsi məlumatlarımı silin. FIN 5ZK8R2T."
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
-    return tmp_path / "attachments"
 
 
 @pytest.fixture
