@@ -333,6 +333,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests.tasks.scrub_closed_request_details",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Requests that arrive by e-mail: each organisation's mailbox (requests/mailbox/).
+    "mailbox-intake": {
+        "task": "requests.tasks.fetch_mailboxes",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 LOGGING = {

@@ -935,3 +935,6 @@ class RequestTaskAdmin(OrganisationScopedAdmin):
 
 
 admin.site.register(RequestReport, reports.RequestReportAdmin)
+
+# The incoming-mail view and the mailbox settings register their own admins.
+from .mailbox import admin as mailbox_admin  # noqa: E402, F401

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.audit.sentences import Sentence, as_date, choice, yes_no
 
+from .mailbox import audit_events as mailbox_events
 from .models import (
     DeadlineEvent,
     IdentityMethod,
@@ -167,3 +168,5 @@ EVENTS = {
         ),
     ),
 }
+
+EVENTS |= mailbox_events.EVENTS

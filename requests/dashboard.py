@@ -1,9 +1,11 @@
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.dashboard import Panel, panel
 from dpo_portal.register.roles import organisation_ids_for
 
+from .mailbox.models import IncomingMail, IncomingMailStatus, Mailbox
 from .models import SubjectRequest, Urgency
 
 PANEL_URGENCIES = (Urgency.OVERDUE, Urgency.DUE_SOON, Urgency.ON_TRACK, Urgency.PAUSED)
@@ -37,4 +39,50 @@ def open_requests_by_urgency(request, organisations):
         title=_("Open subject requests"),
         template="requests/dashboard_panel.html",
         context={"rows": rows, "mine": mine, "my_queue_url": f"{changelist}?assignee=me"},
+    )
+
+
+@panel(order=31)
+def incoming_mail(request, organisations):
+    """The mailboxes of the user's organisations: drafts waiting, and any mailbox that cannot
+    be read (server down, login refused, password not set). Hidden where no mailbox is named.
+    Two queries."""
+    user = request.user
+    queryset = organisations
+    if not user.is_superuser:
+        queryset = organisations.filter(
+            pk__in=organisation_ids_for(user, "requests.view_incomingmail")
+        )
+    ids = list(queryset.values_list("pk", flat=True))
+    mailboxes = list(
+        Mailbox.objects.filter(organisation_id__in=ids)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    if not mailboxes:
+        return None
+    waiting = dict(
+        IncomingMail.objects.filter(
+            organisation_id__in=[m.organisation_id for m in mailboxes],
+            status=IncomingMailStatus.DRAFT,
+        )
+        .values_list("organisation_id")
+        .annotate(n=Count("pk"))
+        .values_list("organisation_id", "n")
+    )
+    changelist = reverse("admin:requests_incomingmail_changelist")
+    rows = [
+        {
+            "mailbox": mailbox,
+            "waiting": waiting.get(mailbox.organisation_id, 0),
+            "link": f"{changelist}?status={IncomingMailStatus.DRAFT}"
+            f"&organisation={mailbox.organisation_id}",
+            "problem": mailbox.get_problem_display() if mailbox.problem else "",
+        }
+        for mailbox in mailboxes
+    ]
+    return Panel(
+        title=_("Incoming mail"),
+        template="requests/mailbox/dashboard_panel.html",
+        context={"rows": rows},
     )

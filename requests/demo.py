@@ -15,6 +15,7 @@ from django.utils import timezone
 from dpo_portal.register.models import DataSubject, Membership, Organisation, Role
 
 from . import deadlines, demo_fulfilment, fulfilment, letters, services
+from .mailbox import demo as mailbox_demo
 from .models import (
     IdentityMethod,
     KeptReason,
@@ -180,6 +181,7 @@ def load(stdout, subjects_per_organisation):
     _load_requests(stdout)
     # The fulfilment demo: a deletion blocked in part by the AML hold (idempotent on its own).
     demo_fulfilment.load_blocked_deletion(stdout)
+    mailbox_demo.load(stdout)
 
 
 def _load_requests(stdout):
@@ -213,7 +215,10 @@ def _load_requests(stdout):
             (RequestKind.DELETION if n % 2 else RequestKind.ACCESS, scenario)
             for n, scenario in enumerate(SCENARIOS)
         ]
-        for kind, scenario in plan:
-            _request(organisation, kind, scenario, random.choice(subjects), assignee, now)
+        # A different person for each request (while there are enough): a person erased by
+        # one completed deletion cannot be the subject of the next.
+        people = random.sample(subjects, len(subjects))
+        for n, (kind, scenario) in enumerate(plan):
+            _request(organisation, kind, scenario, people[n % len(people)], assignee, now)
             made += 1
     stdout.write(f"Requests: {made} demo subject requests.")

@@ -1163,3 +1163,12 @@ class LetterTemplate(OrganisationOwned):
 
     def __str__(self):
         return f"{self.get_key_display()} · {self.language}"
+
+
+# The mailbox intake's models live in its own room (requests/mailbox/); imported here so the app
+# registry and migrations see them.
+from .mailbox.models import (  # noqa: E402, F401
+    IncomingMail,
+    IncomingMailAttachment,
+    Mailbox,
+)

@@ -12,6 +12,8 @@ ROLE_GRANTS = {
         "requests.deadlineevent": "view add",
         "requests.requestattachment": "view add",
         "requests.lettertemplate": "view add change",
+        "requests.mailbox": "view add change",
+        "requests.incomingmail": "view change",
     },
     # Managers see the request report only: aggregates, never a request or a requester.
     Role.MANAGER: {"requests.subjectrequest": "report"},
@@ -23,5 +25,7 @@ ROLE_GRANTS = {
         "requests.deadlineevent": "view",
         "requests.requestattachment": "view",
         "requests.lettertemplate": "view",
+        "requests.mailbox": "view",
+        "requests.incomingmail": "view",
     },
 }

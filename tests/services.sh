@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Run a command against a throwaway PostgreSQL cluster and Redis server:
+# Run a command against a throwaway PostgreSQL cluster, Redis server and IMAP server (dovecot):
 #
 #   tests/services.sh .venv/bin/pytest -x
 #
-# Both servers listen on free ports of 127.0.0.1 and live in a temporary directory. The command
-# sees DATABASE_URL, REDIS_URL and SECRET_KEY. Whatever happens (failure, Ctrl-C), both servers
-# are stopped and the directory removed. The exit status is the command's.
+# The servers listen on free ports of 127.0.0.1 and live in a temporary directory. The command
+# sees DATABASE_URL, REDIS_URL, SECRET_KEY and IMAP_HOST/IMAP_PORT/IMAP_USER/IMAP_PASSWORD (one
+# mailbox, plain IMAP on loopback only). Whatever happens (failure, Ctrl-C), the servers are
+# stopped and the directory removed. The exit status is the command's.
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -30,6 +31,8 @@ if [ -z "$PG_BIN" ]; then
   exit 1
 fi
 command -v redis-server >/dev/null || { log "redis-server not found"; exit 1; }
+DOVECOT=${DOVECOT:-/usr/sbin/dovecot}
+[ -x "$DOVECOT" ] || { log "dovecot not found; install the dovecot-imapd package"; exit 1; }
 
 # --- temporary home for both servers -----------------------------------------------------------
 # Under /tmp (not $TMPDIR) so the postgres user can reach it; keeps the socket path short too.
@@ -41,6 +44,8 @@ REDIS_DIR=$WORK/redis
 REDIS_LOG=$WORK/redis.log
 REDIS_PID=""
 PG_PID=""
+IMAP_DIR=$WORK/imap
+IMAP_PID=""
 
 cleanup() {
   local status=$?
@@ -51,6 +56,12 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$REDIS_PID" 2>/dev/null
     wait "$REDIS_PID" 2>/dev/null
+  fi
+  if [ -n "$IMAP_PID" ] && kill -0 "$IMAP_PID" 2>/dev/null; then
+    kill "$IMAP_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$IMAP_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$IMAP_PID" 2>/dev/null
+    wait "$IMAP_PID" 2>/dev/null
   fi
   if [ -n "$PG_PID" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 \
@@ -83,15 +94,15 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 as_pg() { (cd "$WORK" && exec "${PG_AS[@]}" "$@"); }
 
-# Two distinct free TCP ports (held open together while choosing, so they differ).
-read -r PG_PORT REDIS_PORT < <(python3 -c '
+# Three distinct free TCP ports (held open together while choosing, so they differ).
+read -r PG_PORT REDIS_PORT IMAP_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(3)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
 ')
-if [ -z "${REDIS_PORT:-}" ]; then log "could not pick free ports"; exit 1; fi
+if [ -z "${IMAP_PORT:-}" ]; then log "could not pick free ports"; exit 1; fi
 
 # --- PostgreSQL --------------------------------------------------------------------------------
 as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
@@ -123,10 +134,78 @@ for i in $(seq 300); do
   sleep 0.1
 done
 
+# --- IMAP (dovecot) -----------------------------------------------------------------------------
+# Its own configuration file only (-c: nothing of /etc/dovecot is read), one passwd-file user, a
+# maildir under the throwaway directory. Run as root (CI), dovecot's own unprivileged accounts
+# own the mail and the login processes; run as anyone else, that user does.
+mkdir -p "$IMAP_DIR/run" "$IMAP_DIR/state" "$IMAP_DIR/mail"
+IMAP_USER=intake
+IMAP_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+if [ "$(id -u)" -eq 0 ]; then
+  MAIL_ACCOUNT=dovecot; LOGIN_ACCOUNT=dovenull; INTERNAL_ACCOUNT=dovecot
+else
+  MAIL_ACCOUNT=$(id -un); LOGIN_ACCOUNT=$MAIL_ACCOUNT; INTERNAL_ACCOUNT=$MAIL_ACCOUNT
+fi
+echo "$IMAP_USER:{PLAIN}$IMAP_PASSWORD" >"$IMAP_DIR/passwd"
+cat >"$IMAP_DIR/dovecot.conf" <<CONF
+base_dir = $IMAP_DIR/run
+state_dir = $IMAP_DIR/state
+instance_name = dpo-services-imap
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = $IMAP_DIR/dovecot.log
+default_internal_user = $INTERNAL_ACCOUNT
+default_internal_group = $(id -gn "$INTERNAL_ACCOUNT")
+default_login_user = $LOGIN_ACCOUNT
+first_valid_uid = $(id -u "$MAIL_ACCOUNT")
+mail_location = maildir:$IMAP_DIR/mail/%u
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $IMAP_DIR/passwd
+}
+userdb {
+  driver = static
+  args = uid=$(id -u "$MAIL_ACCOUNT") gid=$(id -g "$MAIL_ACCOUNT") home=$IMAP_DIR/mail/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+CONF
+if [ "$(id -u)" -eq 0 ]; then
+  chown -R "$MAIL_ACCOUNT" "$IMAP_DIR/mail"
+  chmod 755 "$WORK"
+fi
+"$DOVECOT" -F -c "$IMAP_DIR/dovecot.conf" >"$IMAP_DIR/stdout.log" 2>&1 &
+IMAP_PID=$!
+for i in $(seq 300); do
+  python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $IMAP_PORT), 1); \
+sys.exit(0 if s.recv(100).startswith(b'* OK') else 1)" 2>/dev/null && break
+  if [ "$i" -eq 300 ] || ! kill -0 "$IMAP_PID" 2>/dev/null; then
+    log "dovecot failed to start:"; cat "$IMAP_DIR/stdout.log" "$IMAP_DIR/dovecot.log" >&2 2>/dev/null
+    exit 1
+  fi
+  sleep 0.1
+done
+
+export IMAP_HOST=127.0.0.1
+export IMAP_PORT IMAP_USER IMAP_PASSWORD
 export DATABASE_URL="postgres://dpo@127.0.0.1:$PG_PORT/dpo"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export SECRET_KEY=test-secret
-log "PostgreSQL at $DATABASE_URL, Redis at $REDIS_URL"
+log "PostgreSQL at $DATABASE_URL, Redis at $REDIS_URL, IMAP at $IMAP_HOST:$IMAP_PORT"
 
 # --- the command ---------------------------------------------------------------------------------
 set +e
