@@ -44,6 +44,7 @@ from . import (
     lifecycle,
     reports,
     services,
+    signature_admin,
 )
 from .models import (
     CLOSED_STATUSES,
@@ -593,6 +594,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             "deadline_events": obj.deadline_events.select_related("by"),
             **letter_admin.page_context(request, obj),
             **attachment_admin.page_context(request, obj),
+            **signature_admin.page_context(request, obj),
             "identity_methods": IdentityMethod.choices,
             "transitions": lifecycle.transitions_from(obj.status),
             "refusal_grounds": obj.regime_version.refusal_grounds.select_related("reference")
@@ -633,6 +635,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             ),
         ]
         urls += letter_admin.admin_urls(self) + attachment_admin.admin_urls(self)
+        urls += signature_admin.admin_urls(self)
         return urls + fulfilment_admin.admin_urls(self) + super().get_urls()
 
     def _object_for_change(self, request, object_id):

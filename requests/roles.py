@@ -11,6 +11,8 @@ ROLE_GRANTS = {
         "requests.deadlineevent": "view add",
         "requests.requestattachment": "view add",
         "requests.lettertemplate": "view add change",
+        "requests.trustanchor": "view add change delete",
+        "requests.signaturevalidation": "view add",
     },
     # Managers see the request report only: aggregates, never a request or a requester.
     Role.MANAGER: {"requests.subjectrequest": "report"},
@@ -21,5 +23,7 @@ ROLE_GRANTS = {
         "requests.deadlineevent": "view",
         "requests.requestattachment": "view",
         "requests.lettertemplate": "view",
+        "requests.trustanchor": "view",
+        "requests.signaturevalidation": "view",
     },
 }
