@@ -595,7 +595,12 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             **letter_admin.page_context(request, obj),
             **attachment_admin.page_context(request, obj),
             **signature_admin.page_context(request, obj),
-            "identity_methods": IdentityMethod.choices,
+            # An e-signature is recorded by checking it (signature_admin), never by choice.
+            "identity_methods": [
+                choice
+                for choice in IdentityMethod.choices
+                if choice[0] != IdentityMethod.E_SIGNATURE
+            ],
             "transitions": lifecycle.transitions_from(obj.status),
             "refusal_grounds": obj.regime_version.refusal_grounds.select_related("reference")
             if obj.regime_version
@@ -679,6 +684,16 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         user = request.user
         if step == "verify":
             method = request.POST.get("method", "")
+            if method == IdentityMethod.E_SIGNATURE:
+                self.message_user(
+                    request,
+                    _(
+                        "Identity by enhanced e-signature is recorded by checking the signed "
+                        "application: use “Verify e-signature” on its attachment."
+                    ),
+                    messages.ERROR,
+                )
+                return self._back(obj)
             return self._run(
                 request,
                 obj,

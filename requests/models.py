@@ -892,7 +892,7 @@ class TrustAnchor(OrganisationOwned):
 
     name = models.CharField(_("name"), max_length=200)
     certificate = models.BinaryField(_("certificate (DER)"), editable=False)
-    subject = models.CharField(_("subject"), max_length=500, editable=False)
+    subject = models.CharField(_("certificate subject"), max_length=500, editable=False)
     fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, editable=False)
     not_before = models.DateTimeField(_("valid from"), editable=False)
     not_after = models.DateTimeField(_("valid until"), editable=False)

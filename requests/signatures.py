@@ -289,8 +289,8 @@ def check_document(data: bytes, *, trust_roots) -> SignatureCheck:
         return SignatureCheck(SignatureOutcome.UNREADABLE)
     if not signatures:
         return SignatureCheck(SignatureOutcome.NOT_SIGNED)
-    # The application's signature is the first; later ones (a counter-signature, a timestamp)
-    # would be validation updates, which the coverage rule below accepts or refuses.
+    # The application's signature is the first. Whatever follows it must be validation data
+    # (DSS, document timestamps): a later signature or form filling counts as a change.
     embedded = signatures[0]
     try:
         certificate = embedded.signer_cert

@@ -347,3 +347,23 @@ def test_another_organisations_attachment_cannot_be_checked(client, centre, case
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
     assert not SignatureValidation.objects.exists()
+
+
+def test_identity_by_e_signature_cannot_be_ticked_by_hand(client, case):
+    _organisation, dpo, _person, request = case
+    client.force_login(dpo)
+    page = client.get(reverse("admin:requests_subjectrequest_change", args=[request.pk]))
+    assert (
+        'value="e_signature"' not in page.content.decode().split('id="identity-method"')[1][:2000]
+    )
+
+    response = client.post(
+        reverse("admin:requests_identity", args=[request.pk, "verify"]),
+        {"method": "e_signature"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert "use “Verify e-signature” on its attachment" in response.content.decode()
+    request.refresh_from_db()
+    assert request.identity_status == IdentityStatus.PENDING
