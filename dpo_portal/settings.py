@@ -347,8 +347,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint narrates every step of every PDF at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    # pyHanko's messages quote certificate subjects: a signer's name and FIN.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "pyhanko": {"level": "CRITICAL"},
+        "pyhanko_certvalidator": {"level": "CRITICAL"},
+    },
 }
+
+# E-signed applications (requests/signatures.py): how long one CRL or OCSP fetch may take.
+ESIGNATURE_FETCH_TIMEOUT_SECONDS = int(os.environ.get("ESIGNATURE_FETCH_TIMEOUT_SECONDS", "10"))
 
 # Keyed hash for the erasure suppression list: a separate secret, so that rotating SECRET_KEY
 # does not silently let erased people back in through an import.

@@ -45,6 +45,7 @@ from . import (
     lifecycle,
     reports,
     services,
+    signature_admin,
 )
 from .models import (
     CLOSED_STATUSES,
@@ -676,6 +677,13 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             **attachment_admin.page_context(request, obj),
             **conversation_admin.page_context(request, obj),
             "identity_methods": IdentityMethod.choices,
+            **signature_admin.page_context(request, obj),
+            # An e-signature is recorded by checking it (signature_admin), never by choice.
+            "identity_methods": [
+                choice
+                for choice in IdentityMethod.choices
+                if choice[0] != IdentityMethod.E_SIGNATURE
+            ],
             "transitions": lifecycle.transitions_from(obj.status),
             "refusal_grounds": obj.regime_version.refusal_grounds.select_related("reference")
             if obj.regime_version
@@ -716,6 +724,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         ]
         urls += letter_admin.admin_urls(self) + attachment_admin.admin_urls(self)
         urls += conversation_admin.admin_urls(self)
+        urls += signature_admin.admin_urls(self)
         return urls + fulfilment_admin.admin_urls(self) + super().get_urls()
 
     def _object_for_change(self, request, object_id):
@@ -759,6 +768,16 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         user = request.user
         if step == "verify":
             method = request.POST.get("method", "")
+            if method == IdentityMethod.E_SIGNATURE:
+                self.message_user(
+                    request,
+                    _(
+                        "Identity by enhanced e-signature is recorded by checking the signed "
+                        "application: use “Verify e-signature” on its attachment."
+                    ),
+                    messages.ERROR,
+                )
+                return self._back(obj)
             return self._run(
                 request,
                 obj,

@@ -13,6 +13,7 @@ from .models import (
     RequestChannel,
     RequestKind,
     RequestStatus,
+    SignatureOutcome,
     TaskAction,
     TaskStatus,
 )
@@ -38,6 +39,18 @@ EVENTS = {
         _("Identity verified"),
         _("%(actor)s verified the requester's identity on %(target)s: %(method)s"),
         method=choice(IdentityMethod),
+    ),
+    "requests.signature_checked": Sentence(
+        _("E-signature checked"),
+        _(
+            "%(actor)s checked the e-signature of attachment #%(attachment_id)s on %(target)s: "
+            "%(outcome)s"
+        ),
+        outcome=choice(SignatureOutcome),
+    ),
+    "requests.trust_anchor_added": Sentence(
+        _("E-signature trust anchor added"),
+        _("%(actor)s trusted the certificate %(fingerprint)s for e-signatures"),
     ),
     "requests.identity_info_requested": Sentence(
         _("Identity information requested"),

@@ -1172,3 +1172,110 @@ from .mailbox.models import (  # noqa: E402, F401
     IncomingMailAttachment,
     Mailbox,
 )
+# --- E-signed applications (requests/signatures.py) ---------------------------------------
+
+
+class TrustAnchor(OrganisationOwned):
+    """A root certificate the organisation trusts for enhanced e-signatures (seed 000, 8.3): in
+    production the national certification services centre's roots. Subject, fingerprint and
+    validity are read from the certificate when it is uploaded, never typed."""
+
+    name = models.CharField(_("name"), max_length=200)
+    certificate = models.BinaryField(_("certificate (DER)"), editable=False)
+    subject = models.CharField(_("certificate subject"), max_length=500, editable=False)
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, editable=False)
+    not_before = models.DateTimeField(_("valid from"), editable=False)
+    not_after = models.DateTimeField(_("valid until"), editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+
+    class Meta:
+        verbose_name = _("e-signature trust anchor")
+        verbose_name_plural = _("e-signature trust anchors")
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "fingerprint"], name="trust_anchor_once_per_organisation"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SignatureOutcome(models.TextChoices):
+    VERIFIED = "verified", _("Signature valid and the signer is the requester")
+    UNREADABLE = "unreadable", _("The file is not a readable PDF")
+    NOT_SIGNED = "not_signed", _("The PDF carries no electronic signature")
+    TAMPERED = "tampered", _("The document was altered: the signature does not match its content")
+    MODIFIED = "modified", _("The document was changed after it was signed")
+    UNTRUSTED = "untrusted", _("The certificate is not issued by a trusted certification centre")
+    EXPIRED = "expired", _("The certificate was not valid when the document was signed")
+    REVOKED = "revoked", _("The certificate has been revoked")
+    REVOCATION_UNKNOWN = (
+        "revocation_unknown",
+        _("The certificate's revocation could not be checked"),
+    )
+    INVALID = "invalid", _("The signature is not valid")
+    NO_IDENTIFIER = "no_identifier", _("The certificate carries no FIN")
+    NO_REQUESTER_FIN = "no_requester_fin", _("The request has no FIN to compare with")
+    FIN_MISMATCH = "fin_mismatch", _("The signer's FIN is not the requester's")
+
+
+class SignatureValidation(OrganisationOwned):
+    """One check of an attached e-signed application: the outcome, what was read from the
+    certificate and the validation report, kept with the request as evidence. The signer's name,
+    FIN, certificate subject and the report are personal data: they go with the requester
+    details."""
+
+    request = models.ForeignKey(
+        SubjectRequest,
+        on_delete=models.PROTECT,
+        related_name="signature_validations",
+        verbose_name=_("request"),
+    )
+    attachment = models.ForeignKey(
+        RequestAttachment,
+        on_delete=models.PROTECT,
+        related_name="signature_validations",
+        verbose_name=_("attachment"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=30, choices=SignatureOutcome.choices)
+    validated_at = models.DateTimeField(_("checked at"), default=timezone.now)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    signer_name = models.CharField(_("signer's name"), max_length=300, blank=True)
+    signer_fin = models.CharField(_("signer's FIN"), max_length=7, blank=True)
+    certificate_subject = models.CharField(_("certificate subject"), max_length=1000, blank=True)
+    certificate_issuer = models.CharField(_("certificate issuer"), max_length=1000, blank=True)
+    certificate_fingerprint = models.CharField(
+        _("certificate fingerprint"), max_length=64, blank=True
+    )
+    trust_anchor = models.CharField(_("trust anchor"), max_length=1000, blank=True)
+    signed_at = models.DateTimeField(_("signed at (as the signer reports)"), null=True, blank=True)
+    report = models.TextField(_("validation report"), blank=True)
+
+    class Meta:
+        verbose_name = _("e-signature check")
+        verbose_name_plural = _("e-signature checks")
+        ordering = ["request", "validated_at", "pk"]
+
+    def __str__(self):
+        return self.get_outcome_display()
+
+    @property
+    def verified(self):
+        return self.outcome == SignatureOutcome.VERIFIED

@@ -14,6 +14,8 @@ ROLE_GRANTS = {
         "requests.lettertemplate": "view add change",
         "requests.mailbox": "view add change",
         "requests.incomingmail": "view change",
+        "requests.trustanchor": "view add change delete",
+        "requests.signaturevalidation": "view add",
     },
     # Managers see the request report only: aggregates, never a request or a requester.
     Role.MANAGER: {"requests.subjectrequest": "report"},
@@ -27,5 +29,7 @@ ROLE_GRANTS = {
         "requests.lettertemplate": "view",
         "requests.mailbox": "view",
         "requests.incomingmail": "view",
+        "requests.trustanchor": "view",
+        "requests.signaturevalidation": "view",
     },
 }

@@ -38,6 +38,7 @@ from .models import (
     MessageDirection,
     RequestMessage,
     RequestStatus,
+    SignatureValidation,
     SubjectRequest,
 )
 
@@ -651,7 +652,8 @@ def close_request(request, *, status, reason, actor, refusal_ground="", lateness
 def scrub_requester_details(request_ids):
     """Blank what the requester told us on these requests, their history rows, the addressing
     and PDFs of their letters, their attachments (files deleted from storage) and the reasons
-    typed on their deadline events. Set-based; returns the number of requests.
+    typed on their deadline events, and what e-signature checks read about the signer.
+    Set-based; returns the number of requests.
 
     The fulfilment of an erasure calls this for the request being completed; the daily
     retention job calls it for requests closed long enough ago.
@@ -679,6 +681,10 @@ def scrub_requester_details(request_ids):
     )
     SubjectRequest.history.filter(id__in=request_ids).update(**blank, requester_scrubbed_at=now)
     DeadlineEvent.objects.filter(request_id__in=request_ids).update(reason="")
+    # What an e-signature check read about the signer; the outcome stays as evidence.
+    SignatureValidation.objects.filter(request_id__in=request_ids).update(
+        signer_name="", signer_fin="", certificate_subject="", report=""
+    )
     return count
 
 

@@ -16,6 +16,19 @@ from tests.requests.fulfilment_helpers import (
 
 
 @pytest.fixture
+def private_storage(settings, tmp_path):
+    """Attachments kept in a throwaway folder; returns it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "attachments")},
+        },
+    }
+    return tmp_path / "attachments"
+
+
+@pytest.fixture
 def deletion_case():
     organisation, dpo = dpo_and_organisation()
     person = make_person(organisation)

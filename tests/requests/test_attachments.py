@@ -21,7 +21,7 @@ from tests.requests.fulfilment_helpers import (
     three_systems,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 SCANNED_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 2000
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 500
@@ -42,18 +42,6 @@ def docx_bytes(main_part=True):
         archive.writestr("[Content_Types].xml", content_types if main_part else "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "attachments")},
-        },
-    }
-    return tmp_path / "attachments"
 
 
 @pytest.fixture
