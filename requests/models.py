@@ -154,6 +154,19 @@ class Urgency(models.TextChoices):
 URGENCY_ORDER = {u: n for n, u in enumerate(Urgency)}
 
 
+def queue_group():
+    """The triage queue's first ordering key: 0 running, 1 paused, 2 closed. With due_on it
+    gives the urgency order (overdue, due soon and on track follow due_on within an
+    organisation), and the expression index request_queue_order serves it: sorting every open
+    request by the urgency CASE cost more than the rest of the page."""
+    return models.Case(
+        models.When(~Q(status__in=OPEN_STATUSES), then=models.Value(2)),
+        models.When(status=RequestStatus.PAUSED, then=models.Value(1)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 # --- Reference numbers ------------------------------------------------------------------------
 
 
@@ -225,13 +238,15 @@ class SubjectRequestQuerySet(OrganisationQuerySet):
         return self.with_urgency(on).filter(urgency=Urgency.OVERDUE)
 
     def urgency_counts(self, on=None):
-        """{urgency: count} of the open requests, in one aggregate query."""
+        """{urgency: count} of the open requests, in one aggregate query. Counting a column of
+        request_org_status_due, not the id: every column it reads is then in that index, an
+        index-only scan (a filtered COUNT cannot be COUNT(*))."""
         return (
             self.open()
             .with_urgency(on)
             .aggregate(
                 **{
-                    u.value: models.Count("pk", filter=Q(urgency=u.value))
+                    u.value: models.Count("status", filter=Q(urgency=u.value))
                     for u in Urgency
                     if u != Urgency.CLOSED
                 }
@@ -380,6 +395,21 @@ class SubjectRequest(OrganisationOwned):
             models.Index(fields=["assignee", "status"], name="request_assignee_status"),
             models.Index(fields=["organisation", "received_at"], name="request_org_received"),
             models.Index(fields=["status", "closed_at"], name="request_status_closed"),
+            models.Index(
+                "organisation",
+                queue_group(),
+                "due_on",
+                "received_at",
+                name="request_queue_order",
+            ),
+            # "Assigned to me", in the same order.
+            models.Index(
+                "assignee",
+                queue_group(),
+                "due_on",
+                "received_at",
+                name="request_assignee_queue",
+            ),
         ]
 
     def __str__(self):
