@@ -41,6 +41,7 @@ def prepare(organisation, dpo, requests):
     from bench.triage_search import generate
     from dpo_portal.register.models import DataSubject, Recipient
     from requests.models import SubjectRequest
+    from retention.snapshots import take_snapshots
 
     if not SubjectRequest.objects.filter(organisation=organisation).exists():
         generate(organisation, requests, dpo)
@@ -69,6 +70,8 @@ def prepare(organisation, dpo, requests):
             )
             for n in range(RECIPIENTS)
         )
+    # The dashboard reads the evening's retention figures: take today's, as the evening does.
+    take_snapshots()
     vacuum_analyze("requests_subjectrequest")
 
 

@@ -237,20 +237,18 @@ class SubjectRequestQuerySet(OrganisationQuerySet):
     def overdue(self, on=None):
         return self.with_urgency(on).filter(urgency=Urgency.OVERDUE)
 
-    def urgency_counts(self, on=None):
-        """{urgency: count} of the open requests, in one aggregate query. Counting a column of
-        request_org_status_due, not the id: every column it reads is then in that index, an
-        index-only scan (a filtered COUNT cannot be COUNT(*))."""
-        return (
-            self.open()
-            .with_urgency(on)
-            .aggregate(
-                **{
-                    u.value: models.Count("status", filter=Q(urgency=u.value))
-                    for u in Urgency
-                    if u != Urgency.CLOSED
-                }
-            )
+    def urgency_counts(self, on=None, **more):
+        """{urgency: count} of the open requests (plus any ``more`` named filtered counts), in
+        one aggregate query. Each urgency as its plain condition on status and due_on, counted
+        on a column of request_org_status_due: an index-only scan, no CASE per request."""
+        whens = deadlines.urgency_whens(on)
+        return self.open().aggregate(
+            **{
+                u.value: models.Count("status", filter=deadlines.urgency_condition(u, whens))
+                for u in Urgency
+                if u != Urgency.CLOSED
+            },
+            **{name: models.Count("status", filter=condition) for name, condition in more.items()},
         )
 
 
