@@ -20,6 +20,7 @@ from bench.common import (  # noqa: E402
     median_ms,
     report,
     setup_django,
+    staff_client,
     vacuum_analyze,
 )
 
@@ -37,7 +38,7 @@ def pages(organisation, total):
         ("status: due", {"status__exact": "due"}),
         ("system + status", {"system__id__exact": system.pk, "status__exact": "active"}),
         ("search by external id", {"q": middle.external_id}),
-        ("page 1,000", {"p": 1000}),
+        ("page 200 (the last the capped count offers)", {"p": 200}),
     ]
 
 
@@ -75,14 +76,10 @@ def main():
     parser.add_argument("--show-sql", action="store_true", help="print each page's slowest SQL")
     args = parser.parse_args()
     setup_django()
-    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     organisation = bench_organisation()
-    client = Client()
-    client.force_login(get_user_model().objects.get(username="bench-dpo"))
+    client = staff_client(get_user_model().objects.get(username="bench-dpo"))
     from retention.models import Record
 
     total = Record.objects.filter(organisation=organisation).count()

@@ -14,7 +14,8 @@ BENCH_SLUG = "bench"
 def setup_django():
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpo_portal.settings")
+    # The plain static storage: a fresh clone has no collectstatic manifest (bench/settings.py).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("bench: DATABASE_URL must point at PostgreSQL (run it through tests/services.sh)")
     import django
@@ -78,3 +79,23 @@ def report(title, rows):
     for name, value in rows:
         print(f"  {name.ljust(width)}  {value}")
     sys.stdout.flush()
+
+
+def staff_client(user):
+    """A django.test.Client signed in as ``user`` with the second factor, as after a real code:
+    a confirmed recovery-code device marks the session verified (the same door the tests'
+    force_login takes, see tests/conftest.py). Its session cookie also serves plain HTTP
+    clients (bench/concurrency.py)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client = Client()
+    client.force_login(user)
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -10,6 +10,9 @@
 #   BENCH_LARGE_RECORDS=2000000  the scaling run (0: skip it)
 #   BENCH_REPEAT=3               sweep/baseline pairs per data set (medians are reported)
 #   BENCH_IMPORT_ROWS=100000
+#   BENCH_REQUESTS=100000        subject requests for the staff pages (bench/pages.py)
+#   BENCH_ACCESS_RECORDS=10000   records of the one person in the access package
+#   BENCH_STAFF_SECONDS=30       each concurrency run (1, 20, 50 staff on gunicorn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +23,9 @@ RECORDS=${BENCH_RECORDS:-1000000}
 LARGE=${BENCH_LARGE_RECORDS:-2000000}
 REPEAT=${BENCH_REPEAT:-3}
 IMPORT_ROWS=${BENCH_IMPORT_ROWS:-100000}
+REQUESTS=${BENCH_REQUESTS:-100000}
+ACCESS_RECORDS=${BENCH_ACCESS_RECORDS:-10000}
+STAFF_SECONDS=${BENCH_STAFF_SECONDS:-30}
 export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
 
 echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average$(cut -d' ' -f1-3 </proc/loadavg | sed 's/^/ /')"
@@ -38,6 +44,11 @@ prepare "$RECORDS"
 "$PY" bench/sweep.py --explain --repeat "$REPEAT" | tee "$OUT/small"
 "$PY" bench/admin_list.py
 "$PY" bench/import_records.py --rows "$IMPORT_ROWS"
+
+# --- staff pages, the access package, staff at once (issue 12) ---------------------------------
+"$PY" bench/pages.py --requests "$REQUESTS"
+"$PY" bench/access_package.py --records "$ACCESS_RECORDS"
+"$PY" bench/concurrency.py --users 20 50 --seconds "$STAFF_SECONDS"
 
 if [ "$LARGE" -gt 0 ]; then
   # A second database of the same cluster, so the first run's dead tuples play no part.

@@ -15,7 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Timer, execute, median_ms, report, scalar, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    Timer,
+    execute,
+    median_ms,
+    report,
+    scalar,
+    setup_django,
+    staff_client,
+)
 
 TARGET_QUERIES = 15
 TARGET_MS = 150
@@ -136,20 +144,12 @@ def main():
     parser.add_argument("--show-sql", action="store_true")
     args = parser.parse_args()
     setup_django()
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.test import Client
 
     from dpo_portal.register.models import Membership, Organisation, Role
 
     call_command("migrate", verbosity=0, interactive=False)
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    # No collectstatic for a bench: plain static URLs instead of the production manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     organisation, _ = Organisation.objects.get_or_create(
         slug=SLUG, defaults={"name": "Bench triage MMC"}
     )
@@ -172,8 +172,7 @@ def main():
         "ORDER BY id OFFSET %s LIMIT 1",
         [organisation.pk, total // 2],
     )
-    client = Client()
-    client.force_login(dpo)
+    client = staff_client(dpo)
     pages = [
         ("open queue, first page", {}),
         ("name fragment 'celebiy' (as typed, no az letters)", {"q": "celebiy", "state": "all"}),

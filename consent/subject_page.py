@@ -16,15 +16,25 @@ def _may_view_consents(request, subject):
     )
 
 
+def _consents(request, subject):
+    # Both sections read the person's consents: one query per page, kept on the request.
+    if getattr(request, "_subject_consents", (None,))[0] != subject.pk:
+        request._subject_consents = (
+            subject.pk,
+            list(
+                Consent.objects.filter(subject=subject)
+                .select_related("activity__legal_basis", "notice")
+                .order_by("-given_at")
+            ),
+        )
+    return request._subject_consents[1]
+
+
 @subject_section(order=20)
 def consents(request, subject):
     if not _may_view_consents(request, subject):
         return None
-    rows = list(
-        Consent.objects.filter(subject=subject)
-        .select_related("activity__legal_basis", "notice")
-        .order_by("-given_at")
-    )
+    rows = _consents(request, subject)
     return SubjectSection(
         title=_("Consents"),
         template="consent/subject_consents.html",
@@ -36,9 +46,7 @@ def consents(request, subject):
 def activities(request, subject):
     if not _may_view_consents(request, subject):
         return None
-    by_consent = set(
-        Consent.objects.active().filter(subject=subject).values_list("activity_id", flat=True)
-    )
+    by_consent = {c.activity_id for c in _consents(request, subject) if c.withdrawn_at is None}
     by_type = set()
     if subject.subject_type_id:
         by_type = set(

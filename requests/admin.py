@@ -59,6 +59,7 @@ from .models import (
     TaskReceipt,
     TaskStatus,
     Urgency,
+    queue_group,
 )
 
 
@@ -115,6 +116,14 @@ def search_condition(query, organisation_ids=None):
     return text | Q(subject_id__in=subject_ids) if subject_ids else text
 
 
+def urgency_whens(request):
+    # Worked out once per page view: the list's column, its filter and the counts all need the
+    # due-soon limits, and each working them out reads every organisation's calendar.
+    if not hasattr(request, "_urgency_whens"):
+        request._urgency_whens = deadlines.urgency_whens()
+    return request._urgency_whens
+
+
 # --- List filters -----------------------------------------------------------------------------
 
 
@@ -126,8 +135,10 @@ class UrgencyFilter(admin.SimpleListFilter):
         return [(u.value, u.label) for u in Urgency]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(urgency=self.value())
+        if self.value() in Urgency.values:
+            return queryset.filter(
+                deadlines.urgency_condition(self.value(), urgency_whens(request))
+            )
         return queryset
 
 
@@ -522,19 +533,18 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         return self.inlines if obj is not None else []
 
     def _urgency(self, request):
-        # Worked out once per page view: the list, its ordering and its filter all need it, and
-        # each working it out reads every organisation's calendar.
         if not hasattr(request, "_urgency_expression"):
-            request._urgency_expression = deadlines.urgency_expression()
+            request._urgency_expression = deadlines.urgency_expression(whens=urgency_whens(request))
         return request._urgency_expression
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(**self._urgency(request))
 
     def get_ordering(self, request):
-        # The rank as an expression, not the annotation's name: ModelAdmin orders the queryset
-        # before get_queryset() has annotated it.
-        return [self._urgency(request)["urgency_rank"].asc(), "due_on", "received_at"]
+        # Running, paused, closed, each by due date: the urgency order on an index
+        # (request_queue_order). Two organisations' requests due the same day are equally
+        # urgent here, even where one's calendar already calls its request "due soon".
+        return [queue_group().asc(), "due_on", "received_at"]
 
     @admin.display(description=_("urgency"), ordering="urgency_rank")
     def urgency_mark(self, obj):

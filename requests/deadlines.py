@@ -27,6 +27,7 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from dpo_portal.legal.calendar import package_calendar, working_calendar
@@ -236,12 +237,11 @@ def due_soon_limits(on=None):
     }
 
 
-def urgency_expression(on=None):
-    """Annotations ``urgency`` and ``urgency_rank`` for SubjectRequest querysets."""
-    from django.db.models import Case, IntegerField, Q, Value, When
-    from django.db.models.fields import CharField
-
-    from .models import OPEN_STATUSES, URGENCY_ORDER, RequestStatus, Urgency
+def urgency_whens(on=None):
+    """The urgency rules, in order, as (condition, urgency) pairs; a request that meets none is
+    on track. Works out every organisation's due-soon limit: once per page view (the admin
+    keeps the result on the request)."""
+    from .models import OPEN_STATUSES, RequestStatus, Urgency
 
     on = on or timezone.localdate()
     limits = due_soon_limits(on)
@@ -251,12 +251,36 @@ def urgency_expression(on=None):
     due_soon = Q(pk__in=[])
     for limit, pks in by_limit.items():
         due_soon |= Q(organisation_id__in=pks, due_on__lte=limit)
-    whens = [
+    return [
         (~Q(status__in=OPEN_STATUSES), Urgency.CLOSED),
         (Q(status=RequestStatus.PAUSED), Urgency.PAUSED),
         (Q(due_on__lt=on), Urgency.OVERDUE),
         (due_soon, Urgency.DUE_SOON),
     ]
+
+
+def urgency_condition(urgency, whens):
+    """The requests of one urgency as a plain WHERE condition (its rule and none of the earlier
+    ones), which the indexes on status and due_on serve; filtering on the CASE annotation
+    evaluated it for every request."""
+    from .models import Urgency
+
+    condition = Q()
+    for rule, value in whens:
+        if value == urgency:
+            return condition & rule
+        condition &= ~rule
+    return condition if urgency == Urgency.ON_TRACK else Q(pk__in=[])
+
+
+def urgency_expression(on=None, whens=None):
+    """Annotations ``urgency`` and ``urgency_rank`` for SubjectRequest querysets."""
+    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models.fields import CharField
+
+    from .models import URGENCY_ORDER, Urgency
+
+    whens = whens if whens is not None else urgency_whens(on)
     return {
         "urgency": Case(
             *[When(condition, then=Value(str(value))) for condition, value in whens],

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from consent.models import Consent
 from dpo_portal.register.roles import organisation_ids_for
-from retention.services import records_by_system
+from retention.services import record_overview_by_system
 
 from . import access, connector_admin, fulfilment, letters, lifecycle, services
 from .models import KeptReason, RequestKind, RequestStatus, RequestTask, TaskStatus
@@ -30,6 +30,11 @@ def _may_change(user, obj):
     )
 
 
+# The request page lists this many records per system and counts the rest (the tasks and the
+# access package cover them all).
+RECORDS_SHOWN_PER_SYSTEM = 20
+
+
 def change_context(request, obj):
     action = fulfilment.task_action_for(obj)
     subject = obj.subject if obj.subject_id and not obj.subject.is_erased else None
@@ -39,7 +44,11 @@ def change_context(request, obj):
             (r.value, r.label) for r in fulfilment.RESOLUTIONS_FOR_ACTION.get(task.action, ())
         ]
     connector_admin.annotate_tasks(tasks)
-    by_system = records_by_system(subject) if subject is not None else {}
+    by_system = (
+        record_overview_by_system(subject, shown=RECORDS_SHOWN_PER_SYSTEM)
+        if subject is not None
+        else []
+    )
     task_systems = {task.system_id for task in tasks}
     consents = []
     if subject is not None and obj.kind == RequestKind.CONSENT_WITHDRAWAL:
@@ -69,10 +78,10 @@ def change_context(request, obj):
             "outcome": outcome if tasks else None,
             "task_owners": services.assignees_for({obj.organisation_id}),
             "records_by_system": [
-                (system, records, system.pk in task_systems)
-                for system, records in by_system.items()
+                (system, records, system.pk in task_systems, total - len(records), held)
+                for system, records, total, held in by_system
             ],
-            "new_systems": any(system.pk not in task_systems for system in by_system),
+            "new_systems": any(system.pk not in task_systems for system, *_rest in by_system),
             "kept_reasons": KeptReason.choices,
             "kept_value": fulfilment.Resolution.KEPT.value,
             "consents": consents,

@@ -145,7 +145,8 @@ def _answer_problems(request, target, reason):
     if request.kind in TASK_ACTION_FOR_KIND and request.subject_id:
         kept_systems = {task.system_id for task in tasks if task.status == TaskStatus.KEPT}
         task_systems = {task.system_id for task in tasks}
-        held_by_system = records.values_list("system__name", "system_id").distinct()
+        # Without the Record's ordering, which would put every pk into the DISTINCT.
+        held_by_system = records.order_by().values_list("system__name", "system_id").distinct()
         if request.kind == RequestKind.CONSENT_WITHDRAWAL:
             held_by_system = held_by_system.filter(consent__isnull=False)
         untasked = sorted({name for name, pk in held_by_system if pk not in task_systems})

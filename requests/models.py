@@ -157,6 +157,19 @@ class Urgency(models.TextChoices):
 URGENCY_ORDER = {u: n for n, u in enumerate(Urgency)}
 
 
+def queue_group():
+    """The triage queue's first ordering key: 0 running, 1 paused, 2 closed. With due_on it
+    gives the urgency order (overdue, due soon and on track follow due_on within an
+    organisation), and the expression index request_queue_order serves it: sorting every open
+    request by the urgency CASE cost more than the rest of the page."""
+    return models.Case(
+        models.When(~Q(status__in=OPEN_STATUSES), then=models.Value(2)),
+        models.When(status=RequestStatus.PAUSED, then=models.Value(1)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 # --- Reference numbers ------------------------------------------------------------------------
 
 
@@ -227,18 +240,18 @@ class SubjectRequestQuerySet(OrganisationQuerySet):
     def overdue(self, on=None):
         return self.with_urgency(on).filter(urgency=Urgency.OVERDUE)
 
-    def urgency_counts(self, on=None):
-        """{urgency: count} of the open requests, in one aggregate query."""
-        return (
-            self.open()
-            .with_urgency(on)
-            .aggregate(
-                **{
-                    u.value: models.Count("pk", filter=Q(urgency=u.value))
-                    for u in Urgency
-                    if u != Urgency.CLOSED
-                }
-            )
+    def urgency_counts(self, on=None, **more):
+        """{urgency: count} of the open requests (plus any ``more`` named filtered counts), in
+        one aggregate query. Each urgency as its plain condition on status and due_on, counted
+        on a column of request_org_status_due: an index-only scan, no CASE per request."""
+        whens = deadlines.urgency_whens(on)
+        return self.open().aggregate(
+            **{
+                u.value: models.Count("status", filter=deadlines.urgency_condition(u, whens))
+                for u in Urgency
+                if u != Urgency.CLOSED
+            },
+            **{name: models.Count("status", filter=condition) for name, condition in more.items()},
         )
 
 
@@ -401,6 +414,21 @@ class SubjectRequest(OrganisationOwned):
             models.Index(fields=["assignee", "status"], name="request_assignee_status"),
             models.Index(fields=["organisation", "received_at"], name="request_org_received"),
             models.Index(fields=["status", "closed_at"], name="request_status_closed"),
+            models.Index(
+                "organisation",
+                queue_group(),
+                "due_on",
+                "received_at",
+                name="request_queue_order",
+            ),
+            # "Assigned to me", in the same order.
+            models.Index(
+                "assignee",
+                queue_group(),
+                "due_on",
+                "received_at",
+                name="request_assignee_queue",
+            ),
         ]
 
     def __str__(self):

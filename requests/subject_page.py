@@ -18,7 +18,7 @@ def subject_requests(request, subject):
     rows = list(
         SubjectRequest.objects.filter(subject=subject)
         .with_urgency()
-        .select_related("assignee")
+        .select_related("assignee", "organisation")
         .order_by("-received_at")
     )
     return SubjectSection(

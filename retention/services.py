@@ -124,6 +124,43 @@ def records_by_system(subject):
     return grouped
 
 
+def record_overview_by_system(subject, *, shown):
+    """[(system, the first ``shown`` records, how many there are, how many are held)] of a
+    subject's undisposed records, for the request page: a person with ten thousand records made
+    it render every one (seconds). Three queries whatever the number of records: the counts,
+    the rows ranked per system, and the rows shown."""
+    from django.db.models import Count, F, Window
+    from django.db.models.functions import RowNumber
+
+    from .models import held_condition
+
+    records = Record.objects.for_subject(subject).undisposed()
+    counts = {
+        row["system_id"]: (row["total"], row["held"])
+        for row in records.order_by()
+        .values("system_id")
+        .annotate(total=Count("pk"), held=Count("pk", filter=held_condition()))
+    }
+    # Ranked on the record's own columns first; the hold test and the joins only for those.
+    ranked = records.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("system_id")],
+            order_by=[F("category_id").asc(), F("pk").asc()],
+        )
+    ).values("pk", "rank")
+    first = (
+        Record.objects.filter(pk__in=[row["pk"] for row in ranked if row["rank"] <= shown])
+        .select_related("system", "category", "activity", "rule")
+        .annotate(is_held=held_annotation())
+        .order_by("system__name", "category__name", "pk")
+    )
+    grouped = OrderedDict()
+    for record in first:
+        grouped.setdefault(record.system, []).append(record)
+    return [(system, rows, *counts[system.pk]) for system, rows in grouped.items()]
+
+
 def held_annotation():
     from .models import held_condition
 

@@ -193,6 +193,14 @@ class DataSubjectAdmin(NeverDeletedAdmin, OrganisationImportExportAdmin):
     list_display = ["__str__", "external_ref", "fin", "phone", "email", "subject_type"]
     list_filter = [OrganisationListFilter, "subject_type"]
     list_select_related = ("organisation", "subject_type")
+    # By the organisation's id, not its name (the model's ordering joins the organisation to
+    # sort by name): subject_org_last_name then serves the list's order at 100,000 people.
+    ordering = ["organisation_id", "last_name", "first_name", "pk"]
+
+    def get_queryset(self, request):
+        # The person's page reads their organisation (calendar, sections): with the row.
+        return super().get_queryset(request).select_related("organisation")
+
     # Exact matches on identifiers, prefix on names: each served by an index.
     search_fields = [
         "=fin",

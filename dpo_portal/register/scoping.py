@@ -22,6 +22,7 @@ from dpo_portal.exports import SafeCSV, SafeXLSX
 from dpo_portal.history import ReadableHistoryAdmin
 from dpo_portal.jobs.import_admin import import_page
 from dpo_portal.jobs.jobs import IMPORT_KIND, resource_columns
+from dpo_portal.pagination import CappedCountPaginator
 
 from .models import Organisation, OrganisationOwned
 from .roles import member_organisation_ids, organisation_ids_for
@@ -120,6 +121,8 @@ class OrganisationScopedAdmin(ReadableHistoryAdmin):
 
     form = OrganisationScopedForm
     show_full_result_count = False
+    # Big lists (records, subjects, requests) are counted up to a cap (dpo_portal/pagination.py).
+    paginator = CappedCountPaginator
     list_select_related = ("organisation",)
     list_per_page = 50
     # The path from this model to its organisation's id, for models that are not

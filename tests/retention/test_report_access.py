@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from dpo_portal.register.models import Role
 from retention.models import RecordStatus
+from retention.snapshots import take_snapshots
 from tests.factories import make_organisation, make_user
 from tests.register.helpers import log_in
 from tests.retention.test_report import build_inventory, days_ago, make_record
@@ -75,6 +76,7 @@ def test_the_report_is_linked_from_the_dashboard_with_overdue_records_by_system(
     client, home, record
 ):
     manager = make_user(Role.MANAGER, home)
+    take_snapshots()  # the evening's figures, which the panel reads
 
     dashboard = log_in(client, manager).get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
 

@@ -1,0 +1,211 @@
+"""Staff working at once: gunicorn on 127.0.0.1 and N signed-in DPOs working the triage queue,
+request pages and the dashboard (after bench/generate.py and bench/pages.py).
+
+    .venv/bin/python bench/concurrency.py [--users 20 50] [--seconds 30] [--workers 2]
+
+Starts `gunicorn dpo_portal.wsgi` (gthread, --workers processes x 4 threads, the bench settings)
+on a free loopback port. Each simulated user has a session of their own, signed in with the
+second factor (bench.common.staff_client), and loops over the queue, a request page and the
+dashboard, one page after the other with no think time, for --seconds. Measured per run: pages
+served, pages/s, p50/p95 latency, errors (anything but 200, or no answer in 30 s). The baseline
+is the same loop with one user, run first: p95 is printed as a multiple of its p95 too.
+Plain urllib threads (a few dozen, bounded in time and count): no load tool to install.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, bench_organisation, report, setup_django, staff_client  # noqa: E402
+
+TARGET_P95_MS = 500
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sessions(organisation, count):
+    """Session cookies of ``count`` DPOs of the bench organisation (made once)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from dpo_portal.register.models import Membership, Role
+
+    cookies = []
+    for n in range(count):
+        user, created = get_user_model().objects.get_or_create(
+            username=f"bench-staff-{n:02d}", defaults={"is_staff": True}
+        )
+        if created:
+            Membership.objects.create(user=user, organisation=organisation, role=Role.DPO)
+        client = staff_client(user)
+        cookies.append(
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+    return cookies
+
+
+def start_server(port, workers):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONWARNINGS": "ignore"}
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "dpo_portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("bench: gunicorn did not start")
+
+
+def run(port, cookies, paths, seconds):
+    """Every user loops over ``paths`` until ``seconds`` have passed; returns (latencies,
+    errors, wall seconds)."""
+    latencies, errors, lock = [], [], threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user(cookie, offset):
+        n = offset
+        while time.monotonic() < stop:
+            path = paths[n % len(paths)]
+            n += 1
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}",
+                headers={"Cookie": cookie, "X-Forwarded-Proto": "https", "Host": "127.0.0.1"},
+            )
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
+                    ok = response.status == 200
+            except (urllib.error.URLError, OSError):
+                ok = False
+            elapsed = time.perf_counter() - start
+            with lock:
+                (latencies if ok else errors).append(elapsed)
+
+    threads = [
+        threading.Thread(target=user, args=(cookie, n), daemon=True)
+        for n, cookie in enumerate(cookies)
+    ]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 35)
+    return latencies, errors, time.perf_counter() - began
+
+
+def percentile(samples, fraction):
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    setup_django()
+    from requests.models import SubjectRequest
+
+    organisation = bench_organisation()
+    cookies = sessions(organisation, max(args.users))
+    open_requests = list(
+        SubjectRequest.objects.filter(organisation=organisation)
+        .open()
+        .order_by("pk")
+        .values_list("pk", flat=True)[:50]
+    )
+    paths = []
+    for pk in open_requests[:10]:
+        paths += [
+            "/admin/requests/subjectrequest/",
+            f"/admin/requests/subjectrequest/{pk}/change/",
+            "/admin/",
+        ]
+    # The server's connections are its own: close ours so the database sees only the server.
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    server = start_server(port, args.workers)
+    rows = []
+    try:
+        run(port, cookies[:2], paths, 3)  # warm-up: imports, templates, connections
+        baseline_p95 = None
+        for users in [1, *args.users]:
+            latencies, errors, wall = run(port, cookies[:users], paths, args.seconds)
+            p50 = percentile(latencies, 0.50) * 1000
+            p95 = percentile(latencies, 0.95) * 1000
+            if users == 1:
+                baseline_p95 = p95
+                name = "1 user (baseline)"
+            else:
+                name = f"{users} users"
+            ok = "ok" if (p95 <= TARGET_P95_MS or users > 20) and not errors else "OVER TARGET"
+            rows.append(
+                (
+                    name,
+                    f"{len(latencies):5d} pages, {len(latencies) / wall:5.1f} pages/s, "
+                    f"p50 {p50:6.0f} ms, p95 {p95:6.0f} ms ({p95 / baseline_p95:4.1f}x baseline), "
+                    f"{len(errors)} errors" + ("" if users == 1 else f" {ok}"),
+                )
+            )
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    report(
+        f"gunicorn, {args.workers} workers x 4 threads, staff on the queue, request pages and the "
+        f"dashboard ({args.seconds} s per run, loopback)",
+        [
+            *rows,
+            ("target", f"20 users: p95 <= {TARGET_P95_MS} ms and 0 errors; 50 users: 0 errors"),
+            ("load average", " ".join(open("/proc/loadavg").read().split()[:3])),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The staff pages a team works in all day answer in a fixed number of queries: the dashboard, the
+triage queue, the record list, a data subject's page and the recipient register ask the same
+number with a handful of rows as with several times more (no query per row, per system or per
+person), and the lists at most twelve (the dashboard has a panel per app)."""
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dpo_portal.register.models import DataSubject, Role
+from retention.models import RecordStatus
+from retention.snapshots import take_snapshots
+from tests.factories import (
+    make_category,
+    make_organisation,
+    make_recipient,
+    make_subject,
+    make_system,
+    make_user,
+)
+from tests.register.helpers import log_in
+from tests.requests.helpers import make_request
+from tests.retention.helpers import make_record, make_rule
+
+PAGE_BUDGET = 12
+# A person's page: one over, for the calendar check behind its requests' urgency colours.
+SUBJECT_PAGE_BUDGET = 13
+# Every app's panel asks its own few queries; the figure moves only when a panel is added.
+DASHBOARD_BUDGET = 45
+_n = itertools.count(1)
+
+
+def add_rows(organisation, dpo, size):
+    """``size`` of everything the pages list: systems, categories, people with records, requests
+    (assigned and not, open and closed), recipients with categories."""
+    for _ in range(size):
+        n = next(_n)
+        system = make_system(organisation, f"sys-{n}", name=f"System {n}")
+        category = make_category(organisation, f"cat-{n}", name=f"Category {n}")
+        rule = make_rule(organisation, f"rule-{n}", name=f"Rule {n}", category=category)
+        subject = make_subject(organisation)
+        for status in (RecordStatus.ACTIVE, RecordStatus.DUE):
+            make_record(
+                organisation,
+                subject=subject,
+                system=system,
+                category=category,
+                rule=rule,
+                status=status,
+            )
+        make_request(organisation, assignee=dpo if n % 2 else None, subject=subject)
+        make_request(organisation, due_in_days=-3, requester_email=f"late{n}@example.az")
+        make_request(organisation, status="completed", requester_email=f"done{n}@example.az")
+        recipient = make_recipient(organisation, f"rcp-{n}", name=f"Recipient {n}")
+        recipient.categories.add(category)
+    take_snapshots()
+
+
+def pages(organisation):
+    subject = DataSubject.objects.filter(organisation=organisation).order_by("pk").first()
+    return {
+        "dashboard": reverse("admin:index"),
+        "triage queue": reverse("admin:requests_subjectrequest_changelist"),
+        "my queue": reverse("admin:requests_subjectrequest_changelist") + "?assignee=me",
+        "overdue": reverse("admin:requests_subjectrequest_changelist") + "?urgency=overdue",
+        "record list": reverse("admin:retention_record_changelist"),
+        "due records": reverse("admin:retention_record_changelist") + "?status__exact=due",
+        "subject page": reverse("admin:register_datasubject_change", args=[subject.pk]),
+        "recipient register": reverse("admin:register_recipient_changelist"),
+    }
+
+
+def query_counts(client, organisation):
+    counts = {}
+    for name, url in pages(organisation).items():
+        client.get(url)  # caches warmed (calendars, permissions) as on a working day
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, name
+        counts[name] = len(captured.captured_queries)
+    return counts
+
+
+@pytest.mark.django_db
+def test_staff_pages_ask_as_many_queries_with_few_rows_as_with_many(client):
+    organisation = make_organisation("counted", name="Counted Bank ASC")
+    dpo = make_user(Role.DPO, organisation, username="counted-dpo")
+    log_in(client, dpo)
+    add_rows(organisation, dpo, 2)
+    few = query_counts(client, organisation)
+
+    add_rows(organisation, dpo, 8)
+    many = query_counts(client, organisation)
+
+    assert many == few
+    assert many["dashboard"] <= DASHBOARD_BUDGET
+    over = {
+        name: count for name, count in many.items() if name != "dashboard" and count > PAGE_BUDGET
+    }
+    assert over == {}
