@@ -285,7 +285,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A sweep whose worker died: the beat-driven closer (retention.tasks.close_quiet_sweeps) sends
+# again the chunks of a sweep where nothing has happened for this long, so it finishes within
+# minutes whatever the visibility timeout. Longer than the longest chunk (seconds), so a chunk
+# still running is not sent twice (that would be harmless, only wasted work).
+SWEEP_QUIET_SECONDS = int(os.environ.get("SWEEP_QUIET_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE = {
+    "retention-close-quiet-sweeps": {
+        "task": "retention.tasks.close_quiet_sweeps",
+        "schedule": float(os.environ.get("SWEEP_CLOSER_INTERVAL", "60")),
+    },
     # Late in the evening, so "disposed that day" covers the whole day.
     "retention-snapshots": {
         "task": "retention.tasks.take_retention_snapshots",

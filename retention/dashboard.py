@@ -1,15 +1,40 @@
 """Retention's panels on the admin dashboard."""
 
+from django.conf import settings
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.dashboard import Panel, panel
 
-from . import reports
+from . import reports, sweep
 from .legal_references import unverified_references_in_use
 
 # Overdue records by system and disposal batches awaiting a decision, with the report's link.
 panel(order=30)(reports.retention_panel)
+
+
+@panel(order=29)
+def unfinished_sweeps(request, organisations):
+    """A sweep over the user's organisations that has been quiet without finishing (its worker
+    died): said plainly, with how far it got, while the closer resumes it."""
+    if not reports.may_view_report(request.user, reports.PERM):
+        return None
+    ids = list(organisations.values_list("pk", flat=True))
+    runs = sweep.unfinished_runs(ids, settings.SWEEP_QUIET_SECONDS)
+    if not runs:
+        return None
+    progress = {
+        row["run_id"]: row
+        for row in sweep.SweepChunk.objects.filter(run__in=runs)
+        .values("run_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(finished_at__isnull=False)))
+    }
+    return Panel(
+        title=_("Unfinished sweep"),
+        template="retention/dashboard_unfinished_sweeps.html",
+        context={"runs": [(run, progress.get(run.pk, {})) for run in runs]},
+    )
 
 
 @panel(order=90)

@@ -626,3 +626,58 @@ class RetentionReport(RetentionSnapshot):
         proxy = True
         verbose_name = _("retention report")
         verbose_name_plural = _("retention report")
+
+
+# --- Sweep runs -------------------------------------------------------------------------------
+
+
+class SweepRun(models.Model):
+    """One fanned-out sweep (retention/tasks.py start_sweep) and its chunks: what lets a sweep
+    whose worker died be finished by the beat-driven closer instead of waiting for the broker to
+    redeliver, and lets the dashboard say that a sweep has not finished. Ids and counts only."""
+
+    day = models.DateField(_("day"))
+    organisation_ids = models.JSONField(_("organisations"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    # The last chunk finished or re-dispatched: the closer acts on runs quiet for a while.
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    resumed = models.PositiveIntegerField(_("times resumed"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
+        indexes = [
+            models.Index(
+                fields=["last_activity_at"],
+                condition=Q(finished_at__isnull=True),
+                name="sweeprun_unfinished",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} #{self.pk}"
+
+
+class SweepChunk(models.Model):
+    run = models.ForeignKey(SweepRun, on_delete=models.CASCADE, related_name="chunks")
+    first_pk = models.BigIntegerField()
+    last_pk = models.BigIntegerField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "first_pk"], name="sweepchunk_one_per_range")
+        ]
+
+    def __str__(self):
+        return f"{self.run_id}: {self.first_pk}-{self.last_pk}"

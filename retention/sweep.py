@@ -17,11 +17,18 @@ written so that running it again changes nothing it already did:
 Each step commits on its own and only touches rows still in the state it looks for. A chunk
 whose worker dies half-way is redelivered (acks_late) or retried and simply carries on: nothing
 is flagged twice, nothing is missed, and the counts are counted again.
+
+A fanned-out sweep is a SweepRun with one SweepChunk row per chunk, marked when the chunk is
+done. Redelivery of a dead worker's message waits for the broker's visibility timeout, and the
+chord's finishing step waits for every chunk: so a beat task (close_quiet_runs) looks for runs
+where nothing has happened for a quiet period, sends their unfinished chunks again, and closes a
+run whose chunks are all done. Closing is once per run (a row lock and finished_at): the chord's
+own callback, arriving late after a redelivery, finds the run closed and writes nothing twice.
 """
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -34,6 +41,8 @@ from .models import (
     Record,
     RecordStatus,
     RetentionRule,
+    SweepChunk,
+    SweepRun,
     Trigger,
 )
 from .rules import AddPeriod
@@ -286,3 +295,69 @@ def record_sweep(results, *, today, organisation_ids=None, actor_id=None):
 
 def parse_day(value):
     return datetime.date.fromisoformat(value) if value else None
+
+
+# --- Runs: what the closer needs to finish a sweep whose worker died ---------------------------
+
+
+def open_run(chunks, *, today, organisation_ids=None, actor_id=None):
+    run = SweepRun.objects.create(day=today, organisation_ids=organisation_ids, actor_id=actor_id)
+    SweepChunk.objects.bulk_create(
+        SweepChunk(run=run, first_pk=low, last_pk=high) for low, high in chunks
+    )
+    return run
+
+
+def chunk_finished(run_id, first_pk, counts):
+    now = timezone.now()
+    SweepChunk.objects.filter(run_id=run_id, first_pk=first_pk, finished_at=None).update(
+        finished_at=now, counts=counts
+    )
+    SweepRun.objects.filter(pk=run_id).update(last_activity_at=now)
+
+
+def close_run(run_id):
+    """Recount, audit and mark the run finished, once: the run's totals if this call closed it,
+    None otherwise. A run with chunks still unfinished is left open (the closer sends them
+    again)."""
+    with transaction.atomic():
+        run = SweepRun.objects.select_for_update().get(pk=run_id)
+        if run.finished_at or run.chunks.filter(finished_at=None).exists():
+            return None
+        totals = record_sweep(
+            list(run.chunks.order_by("first_pk").values_list("counts", flat=True)),
+            today=run.day.isoformat(),
+            organisation_ids=run.organisation_ids,
+            actor_id=run.actor_id,
+        )
+        run.finished_at = timezone.now()
+        run.save(update_fields=["finished_at"])
+    return totals
+
+
+def quiet_runs(quiet_seconds):
+    """Unfinished runs where no chunk has finished (or been sent again) for quiet_seconds."""
+    since = timezone.now() - datetime.timedelta(seconds=quiet_seconds)
+    return SweepRun.objects.filter(finished_at=None, last_activity_at__lt=since)
+
+
+def resume(run):
+    """The chunks of a quiet run still unfinished, [(first_pk, last_pk)], noted as resumed."""
+    chunks = list(
+        run.chunks.filter(finished_at=None).order_by("first_pk").values_list("first_pk", "last_pk")
+    )
+    if chunks:
+        SweepRun.objects.filter(pk=run.pk).update(
+            last_activity_at=timezone.now(), resumed=models.F("resumed") + 1
+        )
+    return chunks
+
+
+def unfinished_runs(organisation_ids, quiet_seconds):
+    """Runs over any of these organisations that have been quiet and are still not finished."""
+    runs = quiet_runs(quiet_seconds).order_by("started_at")
+    return [
+        run
+        for run in runs
+        if run.organisation_ids is None or set(run.organisation_ids) & set(organisation_ids)
+    ]

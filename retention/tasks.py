@@ -1,6 +1,7 @@
 """Celery entry points of retention: ids, dates and counts in and out, never personal data."""
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import portal_data, snapshots, sweep
@@ -14,32 +15,62 @@ from . import portal_data, snapshots, sweep
     retry_backoff_max=60,
     max_retries=5,
 )
-def sweep_chunk(self, first_pk, last_pk, today, organisation_ids=None):
+def sweep_chunk(self, first_pk, last_pk, today, organisation_ids=None, run_id=None):
     """One primary-key range of the sweep. Retried on failure; re-running it is harmless."""
-    return sweep.sweep_chunk(
+    counts = sweep.sweep_chunk(
         first_pk, last_pk, today=sweep.parse_day(today), organisation_ids=organisation_ids
     )
+    if run_id is not None:
+        sweep.chunk_finished(run_id, first_pk, counts)
+    return counts
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=2, retry_backoff_max=60, max_retries=5)
-def finish_sweep(results, today, organisation_ids=None, actor_id=None):
-    """Recounts the batches first (a count: a retry is harmless), then audits."""
-    return sweep.record_sweep(
-        results, today=today, organisation_ids=organisation_ids, actor_id=actor_id
-    )
+def finish_sweep(results, run_id):
+    """Recounts the batches (a count: a retry is harmless), then audits, once per run."""
+    return sweep.close_run(run_id)
+
+
+def dispatch_chunks(run, chunks, organisation_ids):
+    header = [
+        sweep_chunk.si(low, high, run.day.isoformat(), organisation_ids, run.pk)
+        for low, high in chunks
+    ]
+    if not header:
+        return finish_sweep.delay([], run.pk)
+    return chord(header)(finish_sweep.s(run.pk))
 
 
 def start_sweep(*, organisation_ids=None, actor_id=None, today=None, chunk_size=None):
     """Fan the sweep out: one task per chunk, then one task that sums up and audits."""
-    today = (today or timezone.localdate()).isoformat()
     chunks = sweep.plan_chunks(
         organisation_ids=organisation_ids, chunk_size=chunk_size or sweep.DEFAULT_CHUNK_SIZE
     )
-    header = [sweep_chunk.si(low, high, today, organisation_ids) for low, high in chunks]
-    callback = finish_sweep.s(today, organisation_ids, actor_id)
-    if not header:
-        return finish_sweep.delay([], today, organisation_ids, actor_id)
-    return chord(header)(callback)
+    run = sweep.open_run(
+        chunks,
+        today=today or timezone.localdate(),
+        organisation_ids=organisation_ids,
+        actor_id=actor_id,
+    )
+    run.refresh_from_db()  # the day as a date
+    return dispatch_chunks(run, chunks, organisation_ids)
+
+
+@shared_task
+def close_quiet_sweeps():
+    """Celery beat, every minute: a sweep whose worker died finishes without waiting for the
+    broker's visibility timeout. Runs quiet for SWEEP_QUIET_SECONDS get their unfinished chunks
+    sent again (harmless if the lost message turns up later: a chunk is idempotent), and a run
+    whose chunks are all done but whose chord never fired is closed."""
+    resumed = closed = 0
+    for run in sweep.quiet_runs(settings.SWEEP_QUIET_SECONDS):
+        chunks = sweep.resume(run)
+        if chunks:
+            dispatch_chunks(run, chunks, run.organisation_ids)
+            resumed += 1
+        elif sweep.close_run(run.pk) is not None:
+            closed += 1
+    return {"resumed": resumed, "closed": closed}
 
 
 @shared_task
