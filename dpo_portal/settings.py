@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     # Our apps, in dependency order: an app may import only from those above it.
     "dpo_portal.legal",
     "dpo_portal.register",
+    "dpo_portal.recipients",
     "dpo_portal.audit",
     "dpo_portal.approvals",
     "dpo_portal.jobs",
@@ -319,7 +320,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=45, day_of_week="mon", month_of_year=12),
     },
     "recipient-register-digest": {
-        "task": "dpo_portal.register.tasks.send_recipient_digests",
+        "task": "dpo_portal.recipients.tasks.send_recipient_digests",
         "schedule": crontab(hour=8, minute=15, day_of_week="mon"),
     },
     "connector-inventory-sync": {

@@ -750,14 +750,27 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     def _back(self, obj):
         return redirect("admin:requests_subjectrequest_change", obj.pk)
 
-    def _run(self, request, obj, func, success):
+    def _run(self, request, obj, func, success, *, wrote=None):
+        """Run one step; ``wrote`` names the free text it saved, as (object getter, fields):
+        when that text names the person the request is about, a warning says which field."""
         try:
             func()
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
             self.message_user(request, success, messages.SUCCESS)
+            if wrote is not None:
+                written, fields = wrote
+                warn_if_naming_a_person(request, written(), fields)
         return self._back(obj)
+
+    @staticmethod
+    def _saved_request(obj):
+        return lambda: SubjectRequest.objects.get(pk=obj.pk)
+
+    @staticmethod
+    def _last_deadline_event(obj):
+        return lambda: obj.deadline_events.order_by("-pk").first()
 
     def match_view(self, request, object_id):
         obj = self._object_for_change(request, object_id)
@@ -801,6 +814,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
                 obj,
                 lambda: services.request_identity_information(obj, reason=reason, actor=user),
                 _("More information requested: the deadline is paused until it arrives."),
+                wrote=(self._last_deadline_event(obj), ("reason",)),
             )
         if step == "received":
             return self._run(
@@ -832,6 +846,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
                 actor=request.user,
             ),
             _("The deadline is extended."),
+            wrote=(self._saved_request(obj), ("extension_reason",)),
         )
 
     def assign_to_me_view(self, request, object_id):
@@ -880,6 +895,10 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             ),
             _("The request is now “%(status)s”.")
             % {"status": RequestStatus(target).label if target in RequestStatus.values else ""},
+            # A pause keeps its reason on the deadline event, a closing as the outcome reason.
+            wrote=(self._last_deadline_event(obj), ("reason",))
+            if target == RequestStatus.PAUSED
+            else (self._saved_request(obj), ("outcome_reason",)),
         )
 
     def no_data_held_view(self, request, object_id):

@@ -12,7 +12,7 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from dpo_portal.register.models import DataSubject, Membership, Organisation, Role
+from dpo_portal.register.models import DataSubject, Organisation
 
 from . import deadlines, demo_fulfilment, fulfilment, letters, services
 from .mailbox import demo as mailbox_demo
@@ -116,7 +116,7 @@ def _request(organisation, kind, scenario, subject, assignee, now):
     closed_at = received_at + (15 if status == RequestStatus.PARTIALLY_COMPLETED else 5) * step
     if status in (RequestStatus.COMPLETED, RequestStatus.PARTIALLY_COMPLETED):
         _resolve_tasks(request, assignee, keep_one=status == RequestStatus.PARTIALLY_COMPLETED)
-        for actor in (assignee, _second_dpo(organisation, assignee)):
+        for actor in (assignee, demo_fulfilment.second_dpo(organisation, assignee)):
             # Under four eyes a deletion's closing needs a second DPO; otherwise one suffices.
             request = fulfilment.complete_request(
                 request,
@@ -141,18 +141,6 @@ def _request(organisation, kind, scenario, subject, assignee, now):
     return request
 
 
-def _second_dpo(organisation, first):
-    """Another DPO of the organisation (the demo's four eyes), or None."""
-    membership = (
-        Membership.objects.filter(organisation=organisation, role=Role.DPO)
-        .exclude(user=first)
-        .select_related("user")
-        .order_by("user__username")
-        .first()
-    )
-    return membership.user if membership else None
-
-
 PARTIAL_REASON = "Loan records are kept under AML/CFT record keeping."
 CLOSING_REASONS = {
     RequestStatus.REFUSED: "The requester's identity could not be linked to any customer.",
@@ -174,7 +162,7 @@ def _resolve_tasks(request, actor, *, keep_one):
             )
             continue
         resolution = fulfilment.RESOLUTIONS_FOR_ACTION[task.action][0]
-        fulfilment.resolve_task(task, actor=actor, resolution=resolution)
+        demo_fulfilment.resolve_with_four_eyes(task, actor=actor, resolution=resolution)
 
 
 def load(stdout, subjects_per_organisation):

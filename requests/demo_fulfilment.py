@@ -15,7 +15,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
 
-from dpo_portal.register.models import DataCategory, DataSubject, Organisation, System
+from dpo_portal.register.models import (
+    DataCategory,
+    DataSubject,
+    Membership,
+    Organisation,
+    Role,
+    System,
+)
 from retention.models import LegalHold, Record
 from retention.services import place_hold
 
@@ -111,8 +118,29 @@ def load_blocked_deletion(stdout):
     services.verify_identity(request, method=IdentityMethod.ID_DOCUMENT_COPY, actor=dpo)
     tasks = fulfilment.open_tasks_for(request, actor=dpo)
     for task in tasks:
-        fulfilment.resolve_task(task, actor=dpo, resolution=fulfilment.Resolution.ERASED)
+        resolve_with_four_eyes(task, actor=dpo, resolution=fulfilment.Resolution.ERASED)
     stdout.write(
         f"Requests: deletion {request.reference} blocked in part by an AML/CFT hold "
         f"({len(tasks)} systems)."
     )
+
+
+def second_dpo(organisation, first):
+    """Another DPO of the organisation (the demo's four eyes), or None."""
+    membership = (
+        Membership.objects.filter(organisation=organisation, role=Role.DPO)
+        .exclude(user=first)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def resolve_with_four_eyes(task, *, actor, resolution):
+    """Resolve a task; where four eyes hold back a disposal, another DPO confirms it."""
+    task = fulfilment.resolve_task(task, actor=actor, resolution=resolution)
+    if getattr(task, "first_approval", None) is not None:
+        other = second_dpo(task.organisation, actor)
+        task = fulfilment.resolve_task(task, actor=other, resolution=resolution)
+    return task

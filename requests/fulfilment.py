@@ -19,7 +19,11 @@ from consent.services import scrub_consent_evidence, withdraw_consent
 from dpo_portal.api.webhooks import notify_new_tasks
 from dpo_portal.approvals.services import (
     ERASURE_COMPLETION,
+    TASK_ANONYMISATION,
+    TASK_ARCHIVING,
+    TASK_ERASURE,
     confirm_second_approval,
+    open_approval,
     requires_second_approval,
 )
 from dpo_portal.audit.models import AuditEvent
@@ -71,6 +75,14 @@ DISPOSAL = {
     Resolution.ANONYMISED: (EndAction.ANONYMISE, TaskAction.ANONYMISE),
     Resolution.ARCHIVED: (EndAction.ARCHIVE, TaskAction.ARCHIVE),
 }
+
+# Under four eyes, the step a disposing resolution is approved as (dpo_portal/approvals).
+DISPOSAL_STEP = {
+    Resolution.ERASED: TASK_ERASURE,
+    Resolution.ANONYMISED: TASK_ANONYMISATION,
+    Resolution.ARCHIVED: TASK_ARCHIVING,
+}
+RESOLUTION_OF_STEP = {step: resolution for resolution, step in DISPOSAL_STEP.items()}
 
 # Which resolutions close a task of each action (besides "kept", which closes any).
 RESOLUTIONS_FOR_ACTION = {
@@ -229,6 +241,7 @@ def resolve_task(task, *, actor, resolution, kept_reason=None, note=""):
         )
     note = (note or "").strip()
     disposed = held = 0
+    approval = None
     if resolution == Resolution.KEPT:
         if kept_reason not in KeptReason.values:
             raise ValidationError(_("Say why the data is kept."))
@@ -242,6 +255,11 @@ def resolve_task(task, *, actor, resolution, kept_reason=None, note=""):
                 raise ValidationError(
                     _("Verify the requester's identity before disposing of any data.")
                 )
+            approval = disposal_approval(task, resolution, actor=actor)
+            if approval is not None and not approval.confirmed:
+                task.first_approval = approval  # recorded; the task stays open
+                task.outcome = {"disposed": 0, "held": 0}
+                return task
             end_action, done_action = DISPOSAL[resolution]
             records = subject_records(request, task.system)
             result = dispose_records(records, actor=actor, action=end_action, reason="request")
@@ -277,9 +295,35 @@ def resolve_task(task, *, actor, resolution, kept_reason=None, note=""):
         kept_reason=task.kept_reason,
         disposed=disposed,
         kept_on_hold=held,
+        # Four eyes: both DPOs of the disposal, beside their own approval events.
+        approved_by=[approval.first_by_id, approval.second_by_id] if approval else [],
     )
     task.outcome = {"disposed": disposed, "held": held}
     return task
+
+
+def disposal_approval(task, resolution, *, actor):
+    """Four eyes (the organisation's setting) on disposing of the person's records in one
+    system on request, which cannot be undone: the first DPO's resolution is recorded as a first
+    approval, and the same resolution by a second DPO confirms it and goes ahead. Returns the
+    approval (None with the setting off); refuses a different disposal while one waits."""
+    if not requires_second_approval(task.request.organisation):
+        return None
+    step = DISPOSAL_STEP[resolution]
+    for other in DISPOSAL_STEP.values():
+        waiting = open_approval(action=other, target=task) if other != step else None
+        if waiting is not None:
+            raise ValidationError(
+                _(
+                    "%(name)s approved closing this task as “%(resolution)s”: a second DPO "
+                    "confirms that resolution, or closes the task as kept."
+                )
+                % {
+                    "name": waiting.first_by.get_full_name() or waiting.first_by.get_username(),
+                    "resolution": Resolution(RESOLUTION_OF_STEP[other]).label,
+                }
+            )
+    return confirm_second_approval(action=step, target=task, actor=actor)
 
 
 def held_record_count(request, system):

@@ -17,6 +17,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from consent.models import Consent
+from dpo_portal.approvals.services import open_approvals
+from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.roles import organisation_ids_for
 from retention.services import record_overview_by_system
 
@@ -39,7 +41,13 @@ def change_context(request, obj):
     action = fulfilment.task_action_for(obj)
     subject = obj.subject if obj.subject_id and not obj.subject.is_erased else None
     tasks = list(obj.tasks.select_related("system", "resolved_by"))
+    waiting = open_approvals(actions=fulfilment.DISPOSAL_STEP.values(), targets=tasks)
     for task in tasks:
+        task.first_approval = waiting.get(task.pk)
+        if task.first_approval is not None:
+            task.first_approval.resolution = fulfilment.Resolution(
+                fulfilment.RESOLUTION_OF_STEP[task.first_approval.action]
+            )
         task.resolutions = [
             (r.value, r.label) for r in fulfilment.RESOLUTIONS_FOR_ACTION.get(task.action, ())
         ]
@@ -163,7 +171,18 @@ def resolve_task_view(model_admin, request, object_id, task_id):
     except ValidationError as error:
         model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
         return model_admin._back(obj)
-    if task.status == TaskStatus.KEPT and resolution != fulfilment.Resolution.KEPT:
+    warn_if_naming_a_person(request, task, ("note",))
+    if getattr(task, "first_approval", None) is not None:
+        model_admin.message_user(
+            request,
+            _(
+                "%(system)s: your approval is recorded. The records are disposed of when a "
+                "second DPO confirms it by choosing “%(resolution)s” too."
+            )
+            % {"system": task.system.name, "resolution": fulfilment.Resolution(resolution).label},
+            messages.WARNING,
+        )
+    elif task.status == TaskStatus.KEPT and resolution != fulfilment.Resolution.KEPT:
         model_admin.message_user(
             request,
             _(
@@ -270,6 +289,7 @@ def complete_view(model_admin, request, object_id):
                     else _("The request is closed; prepare the response letter."),
                     messages.SUCCESS,
                 )
+                warn_if_naming_a_person(request, obj, ("outcome_reason",))
         return model_admin._back(obj)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])

@@ -349,6 +349,7 @@ class LegalHoldAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             else:
                 if hold.released_at is not None:
                     messages.success(request, _("The hold is released."))
+                    warn_if_naming_a_person(request, hold, ("release_reason",))
                 else:
                     messages.info(
                         request,

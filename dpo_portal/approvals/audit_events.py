@@ -4,12 +4,22 @@ from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.audit.sentences import Sentence, choice
 
-from .services import DISPOSAL_APPROVAL, ERASURE_COMPLETION, HOLD_RELEASE
+from .services import (
+    DISPOSAL_APPROVAL,
+    ERASURE_COMPLETION,
+    HOLD_RELEASE,
+    TASK_ANONYMISATION,
+    TASK_ARCHIVING,
+    TASK_ERASURE,
+)
 
 STEPS = {
     DISPOSAL_APPROVAL: _("the disposal"),
     HOLD_RELEASE: _("the release of the hold"),
     ERASURE_COMPLETION: _("the erasure"),
+    TASK_ERASURE: _("erasing the records"),
+    TASK_ANONYMISATION: _("anonymising the records"),
+    TASK_ARCHIVING: _("archiving the records"),
 }
 
 EVENTS = {

@@ -24,6 +24,11 @@ from .models import SecondApproval
 DISPOSAL_APPROVAL = "retention.approve_batch"
 HOLD_RELEASE = "retention.release_hold"
 ERASURE_COMPLETION = "requests.complete_erasure"
+# Resolving a request's per-system task by disposing of the person's records there, one step per
+# end action: a confirmation answers the very disposal the first DPO approved.
+TASK_ERASURE = "requests.erase_task_records"
+TASK_ANONYMISATION = "requests.anonymise_task_records"
+TASK_ARCHIVING = "requests.archive_task_records"
 
 
 def requires_second_approval(organisation):
@@ -42,6 +47,21 @@ def open_approval(*, action, target):
         .select_related("first_by")
         .first()
     )
+
+
+def open_approvals(*, actions, targets):
+    """{target pk: first approval waiting for its confirmation} for several objects of one model
+    and any of ``actions``, in one query (a page listing many steps)."""
+    targets = list(targets)
+    if not targets:
+        return {}
+    found = SecondApproval.objects.filter(
+        action__in=list(actions),
+        target_type=ContentType.objects.get_for_model(targets[0]),
+        target_id__in=[str(target.pk) for target in targets],
+        second_at__isnull=True,
+    ).select_related("first_by")
+    return {int(approval.target_id): approval for approval in found}
 
 
 @transaction.atomic

@@ -251,8 +251,3 @@ class DataSubjectAdmin(NeverDeletedAdmin, OrganisationImportExportAdmin):
             if fin_matches.exists():
                 return fin_matches, False
         return super().get_search_results(request, queryset, term)
-
-
-# The recipient register (list, reviews, transfers, export) and the disclosure log live in their
-# own module; importing it here registers them with the admin.
-from . import recipient_admin  # noqa: E402, F401

@@ -30,7 +30,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import demo_recipients
 from .demo_languages import REGISTER_AZ, both
 from .models import (
     DataCategory,
@@ -479,4 +478,3 @@ def load(stdout, subjects_per_organisation):
         f"{System.objects.count()} systems, {Recipient.objects.count()} recipients, "
         f"{DataSubject.objects.count()} data subjects, {len(DEMO_USERS)} demo users."
     )
-    demo_recipients.load(stdout)

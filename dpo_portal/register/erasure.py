@@ -155,10 +155,12 @@ def redact_person(subject):
     return rewritten
 
 
-def identifier_warnings(obj):
-    """Sentences for a staff form: which free-text fields of ``obj`` name a person it is linked
-    to. Staff should write what the record needs, not who it is about: the portal redacts those
-    words when the person is erased, and until then they are personal data in a note."""
+def identifier_warnings(obj, fields=None):
+    """Sentences for a staff form: which free-text fields of ``obj`` (of ``fields`` only, when
+    given: those a step just wrote) name a person it is linked to. Staff should write what the
+    record needs, not who it is about: the portal redacts those words when the person is erased,
+    and until then they are personal data in a note. A sentence names the field, never what
+    matched in it."""
     from .models import DataSubject
 
     warnings = []
@@ -174,6 +176,8 @@ def identifier_warnings(obj):
         for subject in DataSubject.objects.filter(pk__in=subject_ids, erased_at__isnull=True):
             identifiers = Identifiers(subject)
             for field in entry.fields:
+                if fields is not None and field not in fields:
+                    continue
                 if identifiers.found_in(getattr(obj, field)):
                     warnings.append(
                         _(
@@ -187,7 +191,10 @@ def identifier_warnings(obj):
     return list(dict.fromkeys(warnings))
 
 
-def warn_if_naming_a_person(request, obj):
-    """Show identifier_warnings(obj) on the next admin page (after the object was saved)."""
-    for warning in identifier_warnings(obj):
+def warn_if_naming_a_person(request, obj, fields=None):
+    """Show identifier_warnings(obj, fields) on the next admin page (after the object was
+    saved): a warning, never a refusal; the text is kept as written."""
+    if obj is None:
+        return
+    for warning in identifier_warnings(obj, fields):
         messages.warning(request, warning)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import digest, reminders
+from . import reminders
 
 
 @shared_task
@@ -8,13 +8,6 @@ def send_system_registration_reminders():
     """Weekly: tell each organisation's DPOs and compliance officers which systems hold data on
     1,000+ subjects without a state registration. Returns the number of mails sent."""
     return reminders.send_system_registration_reminders()
-
-
-@shared_task
-def send_recipient_digests():
-    """Weekly: each organisation's compliance officers get one digest of recipient reviews
-    overdue and contracts expiring. Returns the number of mails sent."""
-    return digest.send_recipient_digests()
 
 
 @shared_task

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from dpo_portal.approvals.models import SecondApproval
+from dpo_portal.approvals.services import ERASURE_COMPLETION
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.register.models import Role
 from retention import services, sweep
@@ -138,7 +139,9 @@ def test_completing_an_erasure_needs_a_second_dpo():
     make_held_record(person, system, make_category(organisation))
     request = make_request(person, actor=first)
     for task in fulfilment.open_tasks_for(request, actor=first):
-        fulfilment.resolve_task(task, actor=first, resolution=fulfilment.Resolution.ERASED)
+        # Disposing of a task's records is a four-eyes step too (test_four_eyes_on_task_disposal).
+        for actor in (first, second):
+            fulfilment.resolve_task(task, actor=actor, resolution=fulfilment.Resolution.ERASED)
 
     request = fulfilment.complete_request(request, actor=first)
     request.refresh_from_db()
@@ -150,4 +153,5 @@ def test_completing_an_erasure_needs_a_second_dpo():
     request = fulfilment.complete_request(request, actor=second)
     person.refresh_from_db()
     assert request.status == RequestStatus.COMPLETED and person.is_erased
-    assert SecondApproval.objects.get(target_id=str(request.pk)).second_by == second
+    approval = SecondApproval.objects.get(action=ERASURE_COMPLETION, target_id=str(request.pk))
+    assert approval.second_by == second

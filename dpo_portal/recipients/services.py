@@ -8,8 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dpo_portal.audit.models import AuditEvent
-
-from .models import Recipient, RecipientReview
+from dpo_portal.register.models import Recipient, RecipientReview
 
 CHECKLIST = RecipientReview.CHECKLIST
 

@@ -12,8 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dpo_portal.exports import append_row
-
-from .models import Recipient, RecipientTransfer
+from dpo_portal.register.models import Recipient, RecipientTransfer
 
 
 def count_of(through, fk_name):

@@ -7,9 +7,8 @@ from django.utils.translation import gettext as _
 
 from dpo_portal.notifications.mail import render_mail
 from dpo_portal.notifications.models import send_once
-
-from .models import Organisation, Recipient, Role
-from .reminders import week_period
+from dpo_portal.register.models import Organisation, Recipient, Role
+from dpo_portal.register.reminders import week_period
 
 KIND = "register.recipient_digest"
 EXPIRY_WINDOW_DAYS = 60
@@ -54,7 +53,7 @@ def send_recipient_digests(on=None):
                 "count": count,
             }
             mail = render_mail(
-                "register/recipient/email/digest",
+                "recipients/email/digest",
                 {"organisation": organisation, "on": on, **items},
             )
         # One filter() call: the role must be held in *this* organisation.

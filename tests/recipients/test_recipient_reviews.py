@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.recipients.services import mark_reviewed
 from dpo_portal.register.models import Recipient, RecipientReview, next_review_after
-from dpo_portal.register.reviews import mark_reviewed
 from tests.factories import Role, make_organisation, make_recipient, make_user
 
 pytestmark = pytest.mark.django_db

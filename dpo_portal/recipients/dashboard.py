@@ -1,20 +1,12 @@
-"""What other pages show of the recipient register: a dashboard panel and the disclosures section
-of a data subject's page.
-
-The register's own `subject_page.py` is the section registry itself, so autodiscovery cannot
-find a register section there; this module registers both and is imported by recipient_admin.py,
-which admin.py imports: they exist whenever an admin page can be rendered.
-"""
+"""The recipient register's dashboard panel: reviews overdue, contracts expiring or expired,
+transfers abroad without a mechanism (found by the dashboard's autodiscovery)."""
 
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.dashboard import Panel, panel
-
-from .models import Disclosure, Recipient
-from .roles import organisation_ids_for
-from .subject_page import SubjectSection, subject_section
+from dpo_portal.register.models import Recipient
 
 EXPIRY_WINDOW_DAYS = 60
 
@@ -57,26 +49,4 @@ def recipient_register(request, organisations):
         title=_("Recipients and transfers"),
         template="register/dashboard_completeness.html",
         context={"rows": rows},
-    )
-
-
-@subject_section(order=40)
-def disclosures(request, subject):
-    """Disclosures to state and law-enforcement bodies that named this person."""
-    user = request.user
-    if not (
-        user.is_superuser
-        or subject.organisation_id in organisation_ids_for(user, "register.view_disclosure")
-    ):
-        return None
-    items = (
-        Disclosure.objects.about(subject)
-        .select_related("recipient")
-        .prefetch_related("categories")
-        .order_by("-disclosed_on", "-pk")
-    )
-    return SubjectSection(
-        title=_("Disclosures to state and law-enforcement bodies"),
-        template="register/recipient/subject_disclosures.html",
-        context={"disclosures": items},
     )

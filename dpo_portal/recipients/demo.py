@@ -1,8 +1,9 @@
-"""Demo data of the recipient register on top of demo.py's recipients: transfers abroad (one
-covered by contract clauses, one still without a mechanism, so the flag shows), a review
-history behind every recipient's last review, and a few disclosures to state bodies.
+"""Demo data of the recipient register on top of the register demo's recipients: transfers
+abroad (one covered by contract clauses, one still without a mechanism, so the flag shows), a
+review history behind every recipient's last review, and a few disclosures to state bodies.
 
-Called at the end of demo.py's load(); idempotent: adds nothing when transfers exist already.
+Run by load_demo after the register's demo (INSTALLED_APPS order); idempotent: adds nothing when
+transfers exist already.
 """
 
 import datetime
@@ -12,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from .models import (
+from dpo_portal.register.models import (
     DataCategory,
     DataSubject,
     Disclosure,
@@ -87,7 +88,7 @@ def _reviews(organisation, reviewer):
     return len(rows)
 
 
-def load(stdout):
+def load(stdout, subjects_per_organisation=None):
     if RecipientTransfer.objects.filter(recipient__organisation__slug="allall").exists():
         stdout.write("Recipients: transfers, reviews and disclosures exist already, nothing added.")
         return

@@ -2,7 +2,8 @@
 (transfers abroad, review history, what it receives and why), the "Mark reviewed" workflow, the
 per-organisation export, and the disclosure log.
 
-Imported by admin.py, so these are registered whenever the admin is.
+Found by the admin's autodiscovery; the models stay in the register, the vocabulary every app
+shares, so their URLs stay /admin/register/recipient/ and /admin/register/disclosure/.
 """
 
 from django import forms
@@ -21,28 +22,25 @@ from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
-
-from . import (
-    recipient_pages,  # noqa: F401  (registers the dashboard panel and subject section)
-    resources,
-)
-from .erasure import warn_if_naming_a_person
-from .models import (
+from dpo_portal.register import resources
+from dpo_portal.register.erasure import warn_if_naming_a_person
+from dpo_portal.register.models import (
     Disclosure,
     Organisation,
     Recipient,
     RecipientReview,
     RecipientTransfer,
 )
-from .recipients import register_rows, register_xlsx, with_register_counts
-from .reviews import mark_reviewed, record_disclosure
-from .roles import organisation_ids_for
-from .scoping import (
+from dpo_portal.register.roles import organisation_ids_for
+from dpo_portal.register.scoping import (
     OrganisationImportExportAdmin,
     OrganisationListFilter,
     OrganisationScopedAdmin,
     OrganisationScopedForm,
 )
+
+from .export import register_rows, register_xlsx, with_register_counts
+from .services import mark_reviewed, record_disclosure
 
 # --- list filters (each served by an index on (organisation, field)) ---------------------------
 
@@ -195,8 +193,8 @@ class ReviewForm(forms.Form):
 class RecipientAdmin(VocabularyAdmin, TranslationAdmin, OrganisationImportExportAdmin):
     deleted_with_it = ("transfers",)
     resource_classes = [resources.RecipientResource]
-    change_list_template = "register/recipient/change_list.html"
-    change_form_template = "register/recipient/change_form.html"
+    change_list_template = "recipients/change_list.html"
+    change_form_template = "recipients/change_form.html"
     list_display = [
         "name",
         "category",
@@ -377,7 +375,7 @@ class RecipientAdmin(VocabularyAdmin, TranslationAdmin, OrganisationImportExport
             "today": timezone.localdate(),
             "title": gettext("Recipient register"),
         }
-        return TemplateResponse(request, "register/recipient/register_print.html", context)
+        return TemplateResponse(request, "recipients/register_print.html", context)
 
     # --- review workflow ----------------------------------------------------------------------
 
@@ -391,7 +389,7 @@ class RecipientAdmin(VocabularyAdmin, TranslationAdmin, OrganisationImportExport
             "bulk": bulk,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "register/recipient/mark_reviewed.html", context)
+        return TemplateResponse(request, "recipients/mark_reviewed.html", context)
 
     def _record_reviews(self, request, recipients, form):
         mark_reviewed(

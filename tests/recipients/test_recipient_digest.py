@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from dpo_portal.register.digest import send_recipient_digests
+from dpo_portal.recipients.digest import send_recipient_digests
+from dpo_portal.recipients.tasks import send_recipient_digests as digest_task
 from dpo_portal.register.models import Membership
-from dpo_portal.register.tasks import send_recipient_digests as digest_task
 from tests.factories import Role, make_organisation, make_recipient, make_user
 
 DAY = datetime.timedelta(days=1)
