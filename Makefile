@@ -96,6 +96,8 @@ run: install
 	@echo "Admin: http://127.0.0.1:8000/admin/"
 	$(MANAGE) demo_logins
 	@echo
+	$(MANAGE) api_demo_curl
+	@echo
 	@if redis-cli -u "$$REDIS_URL" ping >/dev/null 2>&1; then \
 	  echo "Redis already answers at $$REDIS_URL; not starting another."; \
 	  exec $(VENV)/bin/honcho -f Procfile start web worker beat; \

@@ -399,6 +399,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # The demo users' password (DEBUG only: load_demo refuses a production database). It passes the
 # password validators, like any password a person would choose.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "caspian-pomegranate-47")
+# The demo API token of AllAll Finance's core loan system (DEBUG only, published like the
+# password: dpo_portal/api/demo.py).
+DEMO_API_TOKEN = os.environ.get(
+    "DEMO_API_TOKEN", "dpo_d3m0a11a_core-loans-demo-token-published-in-readme"
+)
 
 # The largest attachment a request may carry (a scanned multi-page application fits easily).
 REQUEST_ATTACHMENT_MAX_BYTES = int(os.environ.get("REQUEST_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))

@@ -1,9 +1,10 @@
 """Errors as RFC 9457 problem details (application/problem+json), never a stack trace.
 
 Each kind of problem has a stable ``type`` URI (PROBLEM_TYPES, listed in the API's
-description) that a client may branch on; ``title`` and ``detail`` are for people, in English
-unless the request's Accept-Language asks for Azerbaijani. Per-item errors come in ``errors``:
-[{"index", "field", "reason"}] — the index of the item in a batch, or null.
+description) that a client may branch on; ``title`` and ``detail`` are for people, in the
+language the request's Accept-Language asks for (az or en; without one, the portal's default,
+az). Per-item errors come in ``errors``: [{"index", "field", "reason"}] — the index of the item
+in a batch, or null.
 """
 
 import json

@@ -14,7 +14,9 @@ push the record inventory, send requests in, answer the per-system tasks with re
 (`Authorization: Bearer dpo_…`). A token acts only for its system and organisation; anything
 else answers 404. Each token has a rate budget: past it, 429 with `Retry-After`.
 
-**Errors** are RFC 9457 problem details (`application/problem+json`) with a stable `type`:
+**Errors** are RFC 9457 problem details (`application/problem+json`) with a stable `type`;
+`title`, `detail` and each error's `reason` are in the language of `Accept-Language` (`az` or
+`en`; Azerbaijani without one):
 
 """ + "\n".join(
     f"- `{problems.problem_type(slug)}`: {text}" for slug, text in problems.PROBLEM_TYPES.items()

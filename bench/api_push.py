@@ -1,0 +1,276 @@
+"""Records pushed through POST /api/v1/records/batch against a real server (gunicorn on
+127.0.0.1), in the bench organisation that already holds the generated inventory, compared in the
+same run with the file import of the same rows and with PostgreSQL COPY of the same rows.
+
+    .venv/bin/python bench/api_push.py [--rows N] [--workers W]      (after bench/generate.py)
+
+The API client sends batches of 10,000 records one after the other (one system's token, as a
+nightly push would), each a real HTTP request through gunicorn, token check, pydantic, the
+file import's Importer (validation, subject and code lookups, rules, expiry, upsert) and the
+audit event. The file import runs the same rows as a CSV through run_job. The COPY baseline
+writes the same rows, ids already resolved, straight into retention_record with its indexes.
+Each step's rows are deleted before the next, so each starts from the generated inventory.
+"""
+
+import argparse
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    ROOT,
+    Timer,
+    bench_organisation,
+    execute,
+    report,
+    scalar,
+    setup_django,
+    vacuum_analyze,
+)
+from bench.import_records import run_import  # noqa: E402
+
+PREFIX = "API-"
+SYSTEM = "core"
+BATCH = 10_000
+KINDS = [("txn", ""), ("txn", "loans"), ("kyc", ""), ("contact", ""), ("calls", "")]
+COLUMNS = (
+    "created_at, updated_at, organisation_id, subject_id, system_id, category_id, activity_id, "
+    "external_id, collected_at, clock_started_at, expires_on, status, disposed_at, "
+    "disposal_action, rule_id"
+)
+
+
+def make_rows(organisation, count):
+    subjects = scalar(
+        "SELECT count(*) FROM register_datasubject WHERE organisation_id = %s", [organisation.pk]
+    )
+    rows = []
+    for n in range(count):
+        category, activity = KINDS[n % len(KINDS)]
+        year, month, day = 2015 + n % 11, 1 + n % 12, 1 + n % 28
+        # Clocks start a year after collection, never in the future.
+        clock = (
+            f"{min(year + 1, 2025)}-{month:02d}-{day:02d}" if category == "kyc" and n % 2 else None
+        )
+        rows.append(
+            {
+                "subject_ref": f"S{(n * 7) % subjects:09d}",
+                "category": category,
+                "activity": activity or None,
+                "external_id": f"{PREFIX}{n}",
+                "collected_at": f"{year}-{month:02d}-{day:02d}",
+                "clock_start": clock,
+            }
+        )
+    return rows
+
+
+def as_csv(organisation, rows):
+    import csv
+
+    from retention.imports import COLUMNS as FILE_COLUMNS
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(FILE_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                organisation.slug,
+                row["subject_ref"],
+                "",
+                SYSTEM,
+                row["category"],
+                row["activity"] or "",
+                row["external_id"],
+                row["collected_at"],
+                row["clock_start"] or "",
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def pushed_count(organisation):
+    return scalar(
+        "SELECT count(*) FROM retention_record WHERE organisation_id = %s AND external_id LIKE %s",
+        [organisation.pk, PREFIX + "%"],
+    )
+
+
+def delete_pushed(organisation):
+    execute(
+        "DELETE FROM retention_record WHERE organisation_id = %s AND external_id LIKE %s",
+        [organisation.pk, PREFIX + "%"],
+    )
+    vacuum_analyze()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(workers):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "API_TOKEN_RATE": "100000/min",
+        "PYTHONWARNINGS": "ignore",
+    }
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "dpo_portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "600",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/schema/", timeout=5):
+                return server, url
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("bench: gunicorn did not answer")
+
+
+def push(url, secret, rows):
+    for start in range(0, len(rows), BATCH):
+        body = json.dumps({"records": rows[start : start + BATCH]}).encode()
+        request = urllib.request.Request(
+            f"{url}/api/v1/records/batch",
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {secret}",
+                "Content-Type": "application/json",
+                "Accept-Language": "en",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=600) as answer:
+                written = json.load(answer)["written"]
+        except urllib.error.HTTPError as error:
+            sys.exit(f"bench: the API refused a batch: {error.read()[:2000]!r}")
+        if written != len(rows[start : start + BATCH]):
+            sys.exit(f"bench: a batch wrote {written} records")
+
+
+def copy_out(organisation):
+    """The imported rows as COPY text, ids resolved (not timed)."""
+    from django.db import connection
+
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        with cursor.connection.cursor().copy(
+            f"COPY (SELECT {COLUMNS} FROM retention_record WHERE organisation_id = "
+            f"{int(organisation.pk)} AND external_id LIKE '{PREFIX}%') TO STDOUT"
+        ) as copy:
+            for data in copy:
+                buffer.write(data)
+    return buffer.getvalue()
+
+
+def copy_in(data):
+    from django.db import connection, transaction
+
+    with Timer() as timer, transaction.atomic(), connection.cursor() as cursor:
+        with cursor.connection.cursor().copy(
+            f"COPY retention_record ({COLUMNS}) FROM STDIN"
+        ) as copy:
+            copy.write(data)
+    return timer.seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    setup_django()
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from dpo_portal.api.services import create_token
+    from dpo_portal.register.models import System
+
+    organisation = bench_organisation()
+    user = get_user_model().objects.get(username="bench-dpo")
+    held = scalar(
+        "SELECT count(*) FROM retention_record WHERE organisation_id = %s", [organisation.pk]
+    )
+    system = System.objects.get(organisation=organisation, code=SYSTEM)
+    _token, secret = create_token(
+        system,
+        name="bench",
+        scopes=["inventory"],
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+        actor=None,
+    )
+    rows = make_rows(organisation, args.rows)
+    delete_pushed(organisation)
+
+    server, url = start_gunicorn(args.workers)
+    try:
+        with Timer() as api:
+            push(url, secret, rows)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    written = pushed_count(organisation)
+    delete_pushed(organisation)
+
+    imported_seconds = run_import(organisation, user, as_csv(organisation, rows))
+    data = copy_out(organisation)
+    delete_pushed(organisation)
+    copy_seconds = copy_in(data)
+    copied = pushed_count(organisation)
+    delete_pushed(organisation)
+
+    api_rate = args.rows / api.seconds
+    report(
+        f"API push: {args.rows:,} records in batches of {BATCH:,} through gunicorn "
+        f"({args.workers} workers), {held:,} records already held",
+        [
+            ("API push", f"{api.seconds:.1f} s = {api_rate:,.0f} records/s ({written:,} written)"),
+            (
+                "file import, same rows",
+                f"{imported_seconds:.1f} s = {args.rows / imported_seconds:,.0f} rows/s",
+            ),
+            (
+                "COPY, same rows",
+                f"{copy_seconds:.1f} s = {args.rows / copy_seconds:,.0f} rows/s ({copied:,})",
+            ),
+            ("API / file import", f"{imported_seconds / api.seconds:.2f}x"),
+            ("API / COPY", f"{copy_seconds / api.seconds:.2f}x"),
+            ("goal", ">= 20,000 records/s, >= 0.5x COPY"),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
