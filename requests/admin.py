@@ -38,6 +38,7 @@ from dpo_portal.reports import may_view_report
 from . import (
     attachment_admin,
     conversation_admin,
+    connector_admin,
     deadlines,
     fulfilment,
     fulfilment_admin,
@@ -538,7 +539,11 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         return request._urgency_expression
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(**self._urgency(request))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(**self._urgency(request), source_failed=connector_admin.failed_run_exists())
+        )
 
     def get_ordering(self, request):
         # Running, paused, closed, each by due date: the urgency order on an index
@@ -549,12 +554,17 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
     @admin.display(description=_("urgency"), ordering="urgency_rank")
     def urgency_mark(self, obj):
         urgency = Urgency(obj.urgency)
-        return format_html(
+        mark = format_html(
             '<span class="urgency urgency-{} {}">{}</span>',
             urgency.value,
             URGENCY_CLASS[urgency],
             urgency.label,
         )
+        if getattr(obj, "source_failed", False):
+            mark += format_html(
+                ' <span class="flag-warn source-failed">{}</span>', _("run in a system failed")
+            )
+        return mark
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -3,13 +3,14 @@ run would change in the source, the DPO's confirmation, and the last run's state
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from dpo_portal.connectors.models import Connector, ConnectorRun
+from dpo_portal.connectors.models import Connector, ConnectorRun, RunStatus
 
 from . import connector_runs
 from .models import RequestTask, TaskStatus
@@ -32,6 +33,15 @@ def annotate_tasks(tasks):
             task.system_id in systems and task.action in connector_runs.RUN_KIND_FOR_ACTION
         )
         task.source_run = runs.get(task.pk)
+
+
+def failed_run_exists():
+    """For the triage queue: an open task of the request whose last run in its system failed
+    (one EXISTS per row of the page, by the run's task index)."""
+    open_tasks = RequestTask.objects.filter(request=OuterRef("pk"), status=TaskStatus.OPEN)
+    return Exists(
+        ConnectorRun.objects.filter(status=RunStatus.FAILED, task_id__in=open_tasks.values("pk"))
+    )
 
 
 def admin_urls(model_admin):

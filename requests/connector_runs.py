@@ -147,13 +147,13 @@ def carry_out(run_id, *, final_attempt=True):
         return connectors.finish_run(run, error=str(error))
     with transaction.atomic():
         connectors.finish_run(run, server=server, database=database, tables=tables)
-        kept = [t for t in tables if t.get("action") == "keep" and t["matched"]]
         try:
+            # "Done" even when held tables were left alone: resolving it as erased disposes the
+            # records the run erased and keeps those a hold covers, with the hold as the reason.
             record_receipt(
                 task,
                 source=ReceiptSource.CONNECTOR,
-                outcome=ReceiptOutcome.KEPT if kept else ReceiptOutcome.DONE,
-                kept_reason=KeptReason.LEGAL_HOLD if kept else "",
+                outcome=ReceiptOutcome.DONE,
                 acted_at=run.finished_at,
                 tables=tables,
                 export=_jsonable(export),

@@ -28,7 +28,7 @@ def sync(connector, *, actor=None, progress=None):
     records_of_system = Record.objects.filter(
         organisation_id=connector.organisation_id, system_id=connector.system_id
     )
-    for collection, rows in connectors.inventory(connector):
+    for collection, rows, read in connectors.inventory(connector):
         collections.add(collection)
         importer.errors = []
         records = importer.build(list(enumerate(rows, 1)))
@@ -66,7 +66,7 @@ def sync(connector, *, actor=None, progress=None):
                 counts["unchanged"] += 1
         importer.write(to_write)
         if progress:
-            progress(len(rows))
+            progress(read)
     if collections:
         prefixes = Q()
         for collection in collections:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.connectors import services as connectors
 from dpo_portal.connectors.models import Connector
 from dpo_portal.jobs.imports import RowsRefused, read_table
 from dpo_portal.jobs.registry import job_handler
@@ -134,6 +135,7 @@ def sync_job(job):
     connector = Connector.objects.select_related("organisation", "system", "data_map").get(
         pk=job.parameters["connector_id"], organisation_id=job.organisation_id
     )
+    job.set_total(connectors.synced_row_count(connector))
     counts = connector_sync.sync(connector, actor=job.started_by, progress=job.advance)
     return (
         _(

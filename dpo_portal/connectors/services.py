@@ -34,6 +34,7 @@ class TablePlan:
     keys: list = field(default_factory=list)
     strategies: dict = field(default_factory=dict)
     reason: str = ""
+    held: bool = False  # kept because a legal hold covers its rows
 
     @property
     def matched(self):
@@ -105,32 +106,32 @@ def plan(the_map, found, *, held_categories=(), held_rows=None):
         excluded = {str(k) for k in held_rows.get(name, ())}
         keys = [k for k in found[name] if str(k) not in excluded]
         if name in held_tables:
-            plans[name] = TablePlan(name, KEEP, keys, reason=_("under a legal hold"))
+            plans[name] = TablePlan(name, KEEP, keys, reason=_("under a legal hold"), held=True)
         elif collection.delete_rows:
             plans[name] = TablePlan(name, DELETE, keys)
         elif the_map.strategies.get(name):
             plans[name] = TablePlan(name, UPDATE, keys, dict(the_map.strategies[name]))
         else:
             plans[name] = TablePlan(name, KEEP, keys, reason=_("no personal field to erase"))
-    # Parents of kept rows cannot lose those rows.
+    # Parents of kept rows cannot lose those rows: deleting them would break the kept rows'
+    # references (the database would refuse, and the run roll back).
     changed = True
     while changed:
         changed = False
         for child in plans.values():
-            if (
-                child.action == KEEP
-                and child.keys
-                and child.reason != _("no personal field to erase")
-            ):
-                for item in dataset.collections[child.table].fields.values():
-                    for ref in item.references:
-                        parent = plans.get(ref.collection)
-                        if parent is not None and parent.action == DELETE:
-                            parent.action, parent.reason = (
-                                KEEP,
-                                _("referenced by rows under a legal hold"),
-                            )
-                            changed = True
+            if child.action != KEEP or not child.keys:
+                continue
+            for item in dataset.collections[child.table].fields.values():
+                for ref in item.references:
+                    parent = plans.get(ref.collection)
+                    if parent is not None and parent.action == DELETE:
+                        parent.action, parent.held = KEEP, child.held
+                        parent.reason = (
+                            _("referenced by rows under a legal hold")
+                            if child.held
+                            else _("referenced by rows that are kept")
+                        )
+                        changed = True
     return list(plans.values())
 
 
@@ -221,8 +222,9 @@ def read_person(connector, subject):
 
 def inventory(connector, *, chunk=5_000):
     """The rows that identify a person, as import rows (the file import's columns), chunk by
-    chunk: yields (collection, [row dicts]). Collections without a collection-date column or a
-    mapped category are left out (see ``unsynced``). Read-only, keyset paginated."""
+    chunk: yields (collection, [row dicts], source rows read). Collections without a
+    collection-date column or a mapped category are left out (see ``unsynced``). Read-only,
+    keyset paginated."""
     the_map = mapping.load(connector)
     system_code, activity = connector.system.code, connector.activity_code
     codes = dict(
@@ -276,9 +278,20 @@ def inventory(connector, *, chunk=5_000):
                             base.setdefault(kind, str(value))
                     for code in category_codes:
                         out.append({**base, "category": code, "external_id": f"{name}:{row[0]}"})
-                yield name, out
+                yield name, out, len(rows)
                 if len(rows) < chunk:
                     break
+
+
+def synced_row_count(connector):
+    """How many source rows a sync reads (the job's total, for its progress bar)."""
+    the_map = mapping.load(connector)
+    total = 0
+    with engine.session(connector) as source:
+        for name in the_map.links:
+            if the_map.collected_at.get(name) and the_map.collection_categories(name):
+                total += source.fetchall(statements.count_rows(source.dialect, name))[0][0]
+    return total
 
 
 def unsynced(connector):

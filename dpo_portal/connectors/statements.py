@@ -216,3 +216,7 @@ def inventory_chunk(dialect, table, pk, path, root, identity_columns, collected_
         dialect.ident(pk),
     )
     return Statement(query, ([after] if after is not None else []) + [limit])
+
+
+def count_rows(dialect, table):
+    return Statement(dialect.compose("SELECT count(*) FROM {}", dialect.ident(table)), [])

@@ -136,6 +136,9 @@ def test_a_deletion_with_a_held_category_is_previewed_and_carried_out_as_the_map
     assert receipt.details["database"].startswith("loans_")
     task.refresh_from_db()
     assert task.status == TaskStatus.KEPT  # the held records stay, with the legal hold as reason
+    assert task.held_count == 5
+    erased = Record.objects.filter(subject=people["AF-1001"], external_id="calls:1000").get()
+    assert erased.status == RecordStatus.DISPOSED
     assert (
         Record.objects.filter(subject=people["AF-1001"], category=cats["financial"])
         .exclude(status=RecordStatus.DISPOSED)
@@ -284,3 +287,24 @@ def test_test_connection_reports_the_server_and_never_the_dsn(setup):
     ok, message = connectors.test_connection(connector, actor=dpo)
     assert ok and message.startswith("Connected: PostgreSQL")
     assert "source-test" not in message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_on_demand_runs_as_a_job_with_its_progress(setup, celery_worker_real):
+    organisation, dpo, cats, people, connector, query = setup
+    from dpo_portal.jobs.models import start_job
+
+    job = start_job(
+        connector_sync.SYNC_JOB,
+        organisation=organisation,
+        actor=dpo,
+        parameters={"connector_id": connector.pk},
+    )
+    for _attempt in range(120):
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        threading.Event().wait(0.5)
+    assert job.status == "done", job.message
+    assert (job.done, job.total) == (15, 15)  # source rows read: 3 + 4 + 5 + 3
+    assert job.message.startswith("21 new records")

@@ -74,3 +74,28 @@ def test_a_sqlite_source_locked_past_the_lock_time_limit_changes_nothing(sqlite_
     assert query("SELECT count(*) FROM calls") == [(3,)]
     task.refresh_from_db()
     assert task.status == TaskStatus.OPEN
+
+
+def test_a_failed_run_is_shown_on_the_task_and_in_the_triage_queue(
+    sqlite_source, client, monkeypatch
+):
+    from django.urls import reverse
+
+    organisation, dpo = dpo_and_organisation()
+    categories(organisation)
+    person = make_subject(organisation, external_ref="AF-1001", fin="5ARP7K2")
+    connector = connect(organisation, kind="sqlite")
+    connector_sync.sync(connector, actor=dpo)
+    request = make_request(person, actor=dpo, kind=RequestKind.DELETION)
+    (task,) = fulfilment.open_tasks_for(request, actor=dpo)
+    monkeypatch.delenv("SOURCE_WRITE_DSN")
+    connector_runs.carry_out(connector_runs.confirm_run(task, actor=dpo).pk)
+
+    client.force_login(dpo)
+    queue = client.get(reverse("admin:requests_subjectrequest_changelist")).content.decode()
+    assert "run in a system failed" in queue
+    page = client.get(
+        reverse("admin:requests_subjectrequest_change", args=[request.pk])
+    ).content.decode()
+    assert "The DSN is not set" in page
+    assert "Preview and run in the source" in page  # the task is still open: run it again
