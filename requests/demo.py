@@ -214,6 +214,8 @@ def _load_requests(stdout):
             for n, scenario in enumerate(SCENARIOS)
         ]
         for kind, scenario in plan:
-            _request(organisation, kind, scenario, random.choice(subjects), assignee, now)
+            # Each person once: a completed deletion erases its subject, who cannot ask again.
+            subject = subjects.pop(random.randrange(len(subjects)))
+            _request(organisation, kind, scenario, subject, assignee, now)
             made += 1
     stdout.write(f"Requests: {made} demo subject requests.")
