@@ -8,6 +8,7 @@ Asking for information (seed 000, 8.4) stops the clock through the pause service
 answer starts it again. Both use cases write their own audit event: ids and codes, no text.
 """
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -48,6 +49,11 @@ def _clean_body(body):
     return body
 
 
+def _fingerprint(body):
+    """What the chain keeps of a message: proof of its words that outlives their redaction."""
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 def person_language(request):
     """The language the requester wrote in on the privacy centre, else the organisation's."""
     submission = getattr(request, "web_submission", None)
@@ -64,6 +70,27 @@ def messages_of(request):
         .prefetch_related("attachments")
         .order_by("sent_at", "pk")
     )
+
+
+def _notify_assignee(request, message, *, resumed):
+    """The assignee hears that the requester wrote (the reference only, as every staff mail)."""
+    assignee = request.assignee
+    if assignee is None or not assignee.email:
+        return
+    with translation.override(services._language_of(request.organisation)):
+        services._mail_assignee(
+            assignee,
+            actor=None,
+            template="requests/email/requester_replied",
+            subject=_("%(reference)s: the requester wrote") % {"reference": request.reference},
+            context={
+                "organisation": request.organisation,
+                "request_obj": request,
+                "attachments": message.attachments.count(),
+                "resumed": resumed,
+                "language": services._language_of(request.organisation),
+            },
+        )
 
 
 def _notify_person(request, message):
@@ -137,6 +164,7 @@ def write_to_person(request, *, body, acting_user, asks_for_information=False):
         target=request,
         message_id=message.pk,
         asks_for_information=asks_for_information,
+        sha256=_fingerprint(body),
     )
     _notify_person(request, message)
     return message
@@ -183,5 +211,7 @@ def receive_from_person(request, *, body, attachments=(), via):
         via=via,
         attachments=len(attachments),
         resumed=resumed,
+        sha256=_fingerprint(body),
     )
+    _notify_assignee(request, message, resumed=resumed)
     return message

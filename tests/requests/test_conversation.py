@@ -2,6 +2,7 @@
 file) starts it again, both stay with the request in order, and neither the notice mails nor the
 logs carry what was written."""
 
+import hashlib
 import logging
 
 import pytest
@@ -34,6 +35,8 @@ def case():
     person = make_person(organisation)
     request = make_request(person, actor=dpo, kind=RequestKind.DELETION, verify=False)
     request = services.start_handling(request, actor=dpo)
+    request.assignee = dpo
+    request.save(update_fields=["assignee"])
     return dpo, request
 
 
@@ -73,8 +76,14 @@ def test_a_question_pauses_the_clock_and_the_reply_with_a_file_resumes_it(
     )
     assert "requests.message_sent" in actions and "requests.message_received" in actions
 
-    # The requester was told a message waits, on the status page; not what it says.
-    [notice] = mail.outbox
+    # The requester was told a message waits, on the status page; not what it says. The
+    # assignee heard of the reply, by reference.
+    notice, to_assignee = mail.outbox
+    assert to_assignee.to == [dpo.email] and request.reference in to_assignee.subject
+    assert REPLY not in to_assignee.body and "runs again" in to_assignee.body
+    # The chain keeps each message's fingerprint: proof of the words after any redaction.
+    sent = AuditEvent.objects.get(action="requests.message_sent")
+    assert sent.details["sha256"] == hashlib.sha256(QUESTION.encode()).hexdigest()
     assert notice.to == [request.requester_email]
     assert request.reference in notice.subject
     assert "/privacy/allall-test/status/" in notice.body

@@ -67,7 +67,7 @@ def test_the_package_downloads_within_its_count_then_answers_expired_and_is_dele
     assert [name for name, _content, _type in message.attachments] == [f"{request.reference}.pdf"]
     assert "2 downloads" in message.body
 
-    landing = client.get(path)
+    landing = client.get(f"{path}?lang=en")  # the switch: the next pages are in English too
     assert landing.status_code == 200 and b"Download my data" in landing.content
     assert PackageLink.objects.get().downloads == 0  # looking at the page takes nothing
     for _n in range(2):
@@ -100,6 +100,7 @@ def test_after_its_hours_the_link_answers_expired_and_the_file_goes(
     _message, path = emailed_link(dpo, request, django_capture_on_commit_callbacks)
     link = PackageLink.objects.get()
     assert link.expires_at - link.created_at >= datetime.timedelta(hours=71, minutes=59)
+    assert client.get(f"{path}?lang=en").status_code == 200
     assert client.post(path).status_code == 200
 
     later = link.expires_at + datetime.timedelta(minutes=1)
