@@ -203,10 +203,19 @@ def _load_requests(stdout):
             (RequestKind.DELETION if n % 2 else RequestKind.ACCESS, scenario)
             for n, scenario in enumerate(SCENARIOS)
         ]
-        # A different person for each request (while there are enough): a person erased by
-        # one completed deletion cannot be the subject of the next.
+        # A different person for each request while there are enough, and never one a
+        # completed deletion has erased already (their next request could not open its tasks).
         people = random.sample(subjects, len(subjects))
         for n, (kind, scenario) in enumerate(plan):
+            if n >= len(people):
+                active = set(
+                    DataSubject.objects.active()
+                    .filter(pk__in=[p.pk for p in people])
+                    .values_list("pk", flat=True)
+                )
+                people = [p for p in people if p.pk in active]
+            if not people:
+                break
             _request(organisation, kind, scenario, people[n % len(people)], assignee, now)
             made += 1
     stdout.write(f"Requests: {made} demo subject requests.")

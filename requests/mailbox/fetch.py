@@ -107,7 +107,7 @@ def fetch_mailbox(mailbox_id, *, now=None):
         ) as box:
             if not box.folder.exists(mailbox.processed_folder):
                 box.folder.create(mailbox.processed_folder)
-            for message in box.fetch(limit=BATCH, mark_seen=False, bulk=True):
+            for message in box.fetch(limit=BATCH, mark_seen=False):  # one at a time in memory
                 outcome = take_message(mailbox, message)
                 setattr(result, outcome, getattr(result, outcome) + 1)
                 # One by one: a crash leaves at most one message taken but not moved, and

@@ -81,7 +81,9 @@ class Mailbox(OrganisationOwned):
     )
     enabled = models.BooleanField(_("read it"), default=True)
     # What the last attempt found: kept by the fetch, shown on the dashboard.
-    last_checked_at = models.DateTimeField(_("last read at"), null=True, blank=True, editable=False)
+    last_checked_at = models.DateTimeField(
+        _("last attempt at"), null=True, blank=True, editable=False
+    )
     problem = models.CharField(
         _("problem"), max_length=20, choices=MailboxProblem.choices, blank=True, editable=False
     )
@@ -103,7 +105,7 @@ class Mailbox(OrganisationOwned):
         ]
 
     def __str__(self):
-        return f"{self.username}@{self.host}"
+        return f"{self.username} · {self.host}"
 
     def clean(self):
         super().clean()

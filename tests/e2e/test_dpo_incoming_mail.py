@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from dpo_portal.register.models import Role
 from requests.mailbox import fetch
-from requests.mailbox.models import IncomingMail, IncomingMailStatus
+from requests.mailbox.models import IncomingMail, IncomingMailStatus, Mailbox
 from requests.models import RequestChannel, RequestKind, SubjectRequest
 from tests.factories import login, make_organisation, make_user
 from tests.requests import mailbox_helpers
@@ -114,3 +114,35 @@ def test_dpo_turns_one_message_into_a_deletion_request_and_discards_another(
     assert promo.status == IncomingMailStatus.DISCARDED
     assert (promo.sender_email, promo.subject, promo.body) == ("", "", "")
     assert SubjectRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("language", ["az", "en"])
+def test_dpo_reads_that_the_mailbox_password_is_not_set(page, live_server, language):
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    qonshu = make_organisation("qonshu", name="Qonshu MMC", languages="az,en")
+    make_user(Role.DPO, qonshu, username="dpo-nigar")
+    mailbox = Mailbox.objects.create(
+        organisation=qonshu,
+        host="imap.qonshu.example",
+        username="dpo@qonshu.example",
+        password_env="QONSHU_IMAP_PASSWORD_NOT_IN_THIS_ENVIRONMENT",
+    )
+    fetch.fetch_mailbox(mailbox.pk)  # the beat task's run: nothing tried without a password
+
+    login(page, live_server, "dpo-nigar")
+    with page.expect_navigation():
+        page.select_option("#language-select", language)
+    problem = (
+        "Parolun mühit dəyişəni təyin olunmayıb"
+        if language == "az"
+        else "The password's environment variable is not set"
+    )
+    expect(page.locator("#incoming-mail .mailbox-problem")).to_contain_text(problem)
+
+    page.goto(f"{live_server.url}/admin/requests/mailbox/{mailbox.pk}/change/")
+    expect(page.locator(".field-password_state")).to_contain_text(
+        "QONSHU_IMAP_PASSWORD_NOT_IN_THIS_ENVIRONMENT"
+    )
+    expect(page.locator("#id_security")).to_have_value("tls")
+    page.screenshot(path=SHOTS / f"mailbox-settings-dpo-{language}.png", full_page=True)

@@ -6,6 +6,7 @@ that is down makes the task retry and the dashboard say so."""
 
 import datetime
 import logging
+import time
 
 import pytest
 from django.core import mail as outbox
@@ -426,3 +427,46 @@ def test_unencrypted_imap_is_refused_to_a_server_on_the_network(qonshu):
 
     assert "only to a server on this machine" in str(refused.value)
     assert Mailbox(organisation=qonshu).security == MailboxSecurity.TLS
+
+
+def wait_for(condition, timeout=30):
+    """Poll what a real worker writes (its own transaction) until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the worker did not get there in time")
+        time.sleep(0.2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_task_reads_each_mailbox_on_a_real_worker(celery_worker_real, imap):
+    qonshu = make_organisation("qonshu-worker", name="Qonshu MMC", languages="az,en")
+    mailbox = make_mailbox(qonshu, imap)
+    Mailbox.objects.create(
+        organisation=make_organisation("idle"),
+        host="imap.idle.example",
+        username="dpo@idle.example",
+        password_env="IDLE_IMAP_PASSWORD",
+        enabled=False,
+    )
+    append(imap, message(sender="rashad@example.az", subject="Silinmə", text=DELETION_TEXT))
+    outbox.outbox.clear()
+
+    assert tasks.fetch_mailboxes.delay().get(timeout=30) == 1  # the enabled mailbox only
+
+    wait_for(lambda: IncomingMail.objects.filter(mailbox=mailbox).exists())
+    wait_for(lambda: folder_subjects(imap, imap["processed"]) == ["Silinmə"])
+    wait_for(lambda: len(outbox.outbox) == 1)
+    assert outbox.outbox[0].to == ["rashad@example.az"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_schedules_a_retry_when_the_server_is_down(celery_worker_real, imap):
+    mailbox = make_mailbox(make_organisation("qonshu-down"), imap, port=closed_port())
+
+    result = tasks.fetch_mailbox.delay(mailbox.pk)
+
+    wait_for(lambda: result.state == "RETRY")
+    mailbox.refresh_from_db()
+    assert mailbox.problem == MailboxProblem.UNREACHABLE
+    assert mailbox.failed_attempts == 1
