@@ -61,7 +61,8 @@ def start_server(port, workers):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONWARNINGS": "ignore"}
     server = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            # Next to the interpreter running the bench (the virtualenv).
+            str(Path(sys.executable).parent / "gunicorn"),
             "dpo_portal.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

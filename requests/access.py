@@ -121,7 +121,7 @@ def subject_record_rows(subject):
     return list(_subject_records(subject).order_by("-pk").values(*RECORD_COLUMNS))
 
 
-def records_by_system(subject, rows, progress=None):
+def records_by_system(rows, progress=None):
     """[(system id, name, [record facts])]: systems by name, records by category name, pk."""
 
     def ids(column):
@@ -250,7 +250,7 @@ def gather(subject, *, progress=None, on_total=None):
     rows = subject_record_rows(subject)
     if on_total:
         on_total(len({row["system_id"] for row in rows}) + 1)
-    records, categories = records_by_system(subject, rows, progress=progress)
+    records, categories = records_by_system(rows, progress=progress)
     contributed = system_contributions(subject, [system_id for system_id, _n, _r in records])
 
     activities = list(_activities(subject))
