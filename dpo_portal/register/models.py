@@ -903,29 +903,34 @@ class DataSubject(OrganisationOwned):
 
     def save(self, *args, **kwargs):
         # Normalise here too, so rows written outside forms are searchable the same way.
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def normalise(self):
+        """The identifiers as they are stored and searched, whatever their spelling."""
         self.fin = normalise_fin(self.fin)
         self.id_document_number = normalise_id_document(self.id_document_number)
         self.phone = normalise_phone(self.phone)
         self.email = (self.email or "").strip().lower()
-        super().save(*args, **kwargs)
+
+    @staticmethod
+    def suppressed_error():
+        return ValidationError(
+            _(
+                "This person's data was erased and is on the suppression list: "
+                "they cannot be added again."
+            ),
+            code="suppressed",
+        )
 
     def clean(self):
         super().clean()
-        self.fin = normalise_fin(self.fin)
-        self.id_document_number = normalise_id_document(self.id_document_number)
-        self.phone = normalise_phone(self.phone)
-        self.email = (self.email or "").strip().lower()
+        self.normalise()
         if self.organisation_id and not self.is_erased:
             from .services import is_suppressed
 
             if is_suppressed(self):
-                raise ValidationError(
-                    _(
-                        "This person's data was erased and is on the suppression list: "
-                        "they cannot be added again."
-                    ),
-                    code="suppressed",
-                )
+                raise self.suppressed_error()
 
     @property
     def is_erased(self):

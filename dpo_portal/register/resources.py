@@ -93,3 +93,9 @@ class DataSubjectResource(OrganisationResource):
     def get_queryset(self):
         # An erased person is never matched, updated or exported by reference.
         return super().get_queryset().filter(erased_at__isnull=True)
+
+    def bulk_rows(self, *, organisation_id, user):
+        """The background import's bulk path: the same checks and report, in bulk."""
+        from .subject_import import SubjectRows
+
+        return SubjectRows(self, organisation_id=organisation_id, user=user)
