@@ -65,8 +65,14 @@ def import_rows(job):
     if duplicates:
         raise imports.RowsRefused(duplicates, personal_columns=personal)
     width = len(header)
+    # An empty XLSX cell reads as None, an empty CSV cell as "": both are an empty cell, which
+    # an optional text field takes as "" (None would be a NULL its column refuses).
     dataset = tablib.Dataset(
-        *[(list(cells) + [None] * width)[:width] for _number, cells in rows], headers=header
+        *[
+            ["" if cell is None else cell for cell in (list(cells) + [None] * width)[:width]]
+            for _number, cells in rows
+        ],
+        headers=header,
     )
     result = resource.import_data(
         dataset,
