@@ -111,6 +111,43 @@ class ConsentResource(OrganisationResource):
         )
         export_order = fields
 
+    def template_example(self, organisation):
+        """The import template's columns only this resource knows (dpo_portal/jobs/
+        import_templates.py): the person and the notice version."""
+        from dpo_portal.jobs.import_templates import EXAMPLE_PERSON, CodeList
+
+        notices = list(
+            PrivacyNotice.objects.filter(organisation=organisation).order_by(
+                "registry_number", "edition", "language"
+            )
+        )
+        example = {"subject": EXAMPLE_PERSON["external_ref"]}
+        if notices:
+            example.update(
+                notice_registry_number=notices[0].registry_number,
+                notice_edition=notices[0].edition,
+                notice_language=notices[0].language,
+            )
+        lists = [
+            CodeList(
+                str(PrivacyNotice._meta.verbose_name_plural),
+                "notice_registry_number",
+                [(n.registry_number, f"{n.edition} · {n.language}") for n in notices],
+            )
+        ]
+        notes = [
+            _(
+                "subject is the person's reference or FIN. The example names the example person "
+                "of the data-subject template: import that template first, or put the reference "
+                "of a person already in the register."
+            ),
+            _(
+                "notice_registry_number, notice_edition and notice_language name the version of "
+                "the privacy notice the person accepted."
+            ),
+        ]
+        return example, lists, notes
+
     def dehydrate_notice_edition(self, consent):
         return consent.notice.edition if consent.notice_id else ""
 

@@ -28,7 +28,7 @@ from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import download
 
-from . import imports, reports, services
+from . import import_template, imports, reports, services
 from .models import (
     BatchStatus,
     DisposalBatch,
@@ -199,6 +199,7 @@ class RecordAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             organisations=allowed,
             columns=imports.COLUMNS,
             title=_("Import records"),
+            template=import_template.records_template,
         )
 
     def sweep_view(self, request):

@@ -8,6 +8,7 @@ is the job's: progress, the outcome in words, the rows to fix.
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from dpo_portal.register.models import Organisation
 
-from . import imports
+from . import import_templates, imports
 from .models import start_job
 
 
@@ -46,13 +47,18 @@ class ImportForm(forms.Form):
 
 
 def import_page(
-    model_admin, request, *, kind, organisations, columns, title, parameters=None, template_url=None
+    model_admin, request, *, kind, organisations, columns, title, parameters=None, template=None
 ):
     """The GET form and the POST that queues the job and goes to its page.
 
     The job's report (row, column, value) is offered to those who may import the model.
+    ``template(organisation)`` describes the import's XLSX template (import_templates.py),
+    downloaded from this page with ``?template=<organisation id>``.
     """
     opts = model_admin.opts
+    if template is not None and request.method == "GET" and "template" in request.GET:
+        organisation = get_object_or_404(organisations, pk=_int_or_none(request.GET["template"]))
+        return import_templates.download(template(organisation))
     form = ImportForm(
         request.POST or None, request.FILES or None, organisations=organisations, columns=columns
     )
@@ -81,6 +87,16 @@ def import_page(
         "opts": model_admin.opts,
         "form": form,
         "title": title,
-        "template_url": template_url,
+        # One template per organisation: its example row and codes are that organisation's.
+        "templates": [
+            (organisation, f"?template={organisation.pk}")
+            for organisation in organisations.order_by("name")
+        ]
+        if template is not None
+        else [],
     }
     return TemplateResponse(request, "admin/jobs/import.html", context)
+
+
+def _int_or_none(value):
+    return int(value) if str(value).isdigit() else None

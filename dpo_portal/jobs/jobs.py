@@ -100,8 +100,14 @@ def _import_in_bulk(resource, job, header, rows):
 
 def _import_row_by_row(resource, job, header, rows, personal):
     width = len(header)
+    # An empty XLSX cell reads as None, an empty CSV cell as "": both are an empty cell, which
+    # an optional text field takes as "" (None would be a NULL its column refuses).
     dataset = tablib.Dataset(
-        *[(list(cells) + [None] * width)[:width] for _number, cells in rows], headers=header
+        *[
+            ["" if cell is None else cell for cell in (list(cells) + [None] * width)[:width]]
+            for _number, cells in rows
+        ],
+        headers=header,
     )
     result = resource.import_data(
         dataset,

@@ -21,6 +21,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from dpo_portal.exports import SafeCSV, SafeXLSX
 from dpo_portal.history import ReadableHistoryAdmin
 from dpo_portal.jobs.import_admin import import_page
+from dpo_portal.jobs.import_templates import resource_template
 from dpo_portal.jobs.jobs import IMPORT_KIND, resource_columns
 from dpo_portal.pagination import CappedCountPaginator
 
@@ -305,6 +306,9 @@ class OrganisationImportExportAdmin(ImportExportMixin, OrganisationScopedAdmin):
             columns=resource_columns(resource_class()),
             title=_("Import %(things)s") % {"things": opts.verbose_name_plural},
             parameters={"resource": f"{resource_class.__module__}.{resource_class.__qualname__}"},
+            template=lambda organisation: resource_template(
+                resource_class(), organisation, name=f"{opts.model_name}-import-template"
+            ),
         )
 
     def process_import(self, request, **kwargs):
