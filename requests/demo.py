@@ -214,8 +214,10 @@ def _load_requests(stdout):
             for n, scenario in enumerate(SCENARIOS)
         ]
         for kind, scenario in plan:
-            # Each person once: a completed deletion erases its subject, who cannot ask again.
-            subject = subjects.pop(random.randrange(len(subjects)))
+            subject = random.choice(subjects)
             _request(organisation, kind, scenario, subject, assignee, now)
             made += 1
+            # A completed deletion erased its subject, who cannot be drawn again.
+            if not DataSubject.objects.active().filter(pk=subject.pk).exists():
+                subjects.remove(subject)
     stdout.write(f"Requests: {made} demo subject requests.")
