@@ -41,6 +41,7 @@ from .models import (
     SignatureValidation,
     SubjectRequest,
 )
+from .public import downloads
 
 
 def _lock(request):
@@ -665,6 +666,7 @@ def scrub_requester_details(request_ids):
     letters.scrub_letters(request_ids)
     _scrub_messages(request_ids)
     attachments.remove_files(request_ids)
+    downloads.remove_files(request_ids)
     # The extension reason is sent to the requester and may quote them: it goes too.
     blank = dict.fromkeys(
         (

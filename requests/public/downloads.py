@@ -147,3 +147,14 @@ def remove_expired(*, now=None):
             transaction.on_commit(lambda name=name: storage.delete(name))
         removed += 1
     return removed
+
+
+def remove_files(request_ids):
+    """The requester details of these requests go: their package files go too, at once (the
+    links then answer "expired"). Returns the number of files removed."""
+    links = PackageLink.objects.filter(request_id__in=request_ids, file_removed_at__isnull=True)
+    stored = list(links.exclude(stored_name="").values_list("stored_name", flat=True))
+    count = links.update(file_removed_at=timezone.now(), stored_name="")
+    storage = attachments.storage()
+    transaction.on_commit(lambda: [storage.delete(name) for name in stored])
+    return count

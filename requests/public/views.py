@@ -21,7 +21,7 @@ from consent.models import PrivacyNotice
 from dpo_portal.register.models import Organisation
 
 from .. import conversation
-from ..models import CLOSED_STATUSES, LetterKind, RequestChannel, RequestKind
+from ..models import CLOSED_STATUSES, LetterKind, RequestChannel, RequestKind, WebSubmission
 from . import downloads, intake, throttle
 from .forms import CodeForm, ReplyForm, RequestForm, StatusLookupForm, needs_identity, offered_kinds
 
@@ -80,6 +80,12 @@ def _organisation(request, slug):
     organisation = get_object_or_404(Organisation, slug=slug)
     translation.activate(_language(request, organisation)[0])
     return organisation
+
+
+def _ip_over_limit(request, scope, *, factor=1):
+    """Guessing codes and secrets from one place: past the hourly limit, 429."""
+    limit = settings.PRIVACY_CENTRE["lookups_per_ip_per_hour"] * factor
+    return throttle.over_limit(scope, throttle.client_ip(request), limit=limit, seconds=HOUR)
 
 
 def _too_many(request, organisation):
@@ -164,14 +170,9 @@ def submitted(request, organisation):
     submission_id = request.session.get(SESSION_SUBMISSION)
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if throttle.over_limit(
-            "code-ip",
-            throttle.client_ip(request),
-            limit=settings.PRIVACY_CENTRE["lookups_per_ip_per_hour"],
-            seconds=HOUR,
-        ):
+        if _ip_over_limit(request, "code-ip"):
             return _too_many(request, organisation)
-        submission = intake.WebSubmission.objects.filter(
+        submission = WebSubmission.objects.filter(
             pk=submission_id, organisation=organisation
         ).first()
         if form.is_valid():
@@ -256,12 +257,7 @@ def status_lookup(request, organisation):
     organisation = _organisation(request, organisation)
     form = StatusLookupForm(request.POST or None)
     if request.method == "POST":
-        if throttle.over_limit(
-            "lookup-ip",
-            throttle.client_ip(request),
-            limit=settings.PRIVACY_CENTRE["lookups_per_ip_per_hour"],
-            seconds=HOUR,
-        ):
+        if _ip_over_limit(request, "lookup-ip"):
             return _too_many(request, organisation)
         if form.is_valid() and not form.is_robot:
             request_obj = intake.request_for_status(
@@ -279,12 +275,7 @@ def status_lookup(request, organisation):
 @require_http_methods(["GET", "POST"])
 def status(request, organisation, reference, secret):
     organisation = _organisation(request, organisation)
-    if throttle.over_limit(
-        "status-ip",
-        throttle.client_ip(request),
-        limit=settings.PRIVACY_CENTRE["lookups_per_ip_per_hour"] * 10,
-        seconds=HOUR,
-    ):
+    if _ip_over_limit(request, "status-ip", factor=10):
         return _too_many(request, organisation)
     request_obj = intake.request_for_status(organisation, reference, secret)
     if request_obj is None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.jobs.tasks import run_job
-from requests import access, attachments, letters
+from requests import access, attachments, letters, services
 from requests.models import PackageLink, RequestKind
 from requests.public import downloads
 from tests.requests.fulfilment_helpers import (
@@ -123,3 +123,15 @@ def test_another_organisations_address_or_a_made_up_token_answers_404(
     other = make_organisation("someone-else")
     assert client.get(path.replace(request.organisation.slug, other.slug)).status_code == 404
     assert client.get(re.sub(r"/download/[^/]+/", "/download/made-up/", path)).status_code == 404
+
+
+def test_scrubbing_the_requester_details_deletes_the_package_file_at_once(
+    client, access_request, django_capture_on_commit_callbacks
+):
+    dpo, request, _package = access_request
+    _message, path = emailed_link(dpo, request, django_capture_on_commit_callbacks)
+    stored = PackageLink.objects.get().stored_name
+    with django_capture_on_commit_callbacks(execute=True):
+        services.scrub_requester_details([request.pk])
+    assert not attachments.storage().exists(stored)
+    assert client.post(path).status_code == 410
