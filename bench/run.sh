@@ -38,6 +38,7 @@ prepare "$RECORDS"
 "$PY" bench/sweep.py --explain --repeat "$REPEAT" | tee "$OUT/small"
 "$PY" bench/admin_list.py
 "$PY" bench/import_records.py --rows "$IMPORT_ROWS"
+"$PY" bench/import_vs_copy.py --rows "$IMPORT_ROWS"
 
 if [ "$LARGE" -gt 0 ]; then
   # A second database of the same cluster, so the first run's dead tuples play no part.
