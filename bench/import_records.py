@@ -47,7 +47,8 @@ def make_csv(organisation, rows):
     writer.writerow(COLUMNS)
     for n in range(rows):
         category, activity = KINDS[n % len(KINDS)]
-        year, month, day = 2015 + n % 11, 1 + n % 12, 1 + n % 28
+        # Years 2015-2024, so that a clock one year after collection has started (not future).
+        year, month, day = 2015 + n % 10, 1 + n % 12, 1 + n % 28
         clock = f"{year + 1}-{month:02d}-{day:02d}" if category == "kyc" and n % 2 else ""
         writer.writerow(
             [

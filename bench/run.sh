@@ -44,6 +44,7 @@ prepare "$RECORDS"
 "$PY" bench/sweep.py --explain --repeat "$REPEAT" | tee "$OUT/small"
 "$PY" bench/admin_list.py
 "$PY" bench/import_records.py --rows "$IMPORT_ROWS"
+"$PY" bench/import_vs_copy.py --rows "$IMPORT_ROWS"
 
 # --- staff pages, the access package, staff at once (issue 12) ---------------------------------
 "$PY" bench/pages.py --requests "$REQUESTS"
