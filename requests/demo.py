@@ -202,6 +202,12 @@ def _load_requests(stdout):
             for n, scenario in enumerate(SCENARIOS)
         ]
         for kind, scenario in plan:
-            _request(organisation, kind, scenario, random.choice(subjects), assignee, now)
+            if not subjects:
+                break
+            subject = random.choice(subjects)
+            _request(organisation, kind, scenario, subject, assignee, now)
             made += 1
+            subject.refresh_from_db(fields=["erased_at"])
+            if subject.is_erased:
+                subjects.remove(subject)  # a completed deletion: nobody asks about them again
     stdout.write(f"Requests: {made} demo subject requests.")
