@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('register', '0008_register_content_in_az_and_en'),
-        ('requests', '0007_request_channel_web'),
+        ('requests', '0011_mailbox_intake'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('register', '0008_register_content_in_az_and_en'),
-        ('requests', '0008_conversation_privacy_centre_package_links'),
+        ('requests', '0010_conversation_privacy_centre_package_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('legal', '0002_ship_azerbaijan_and_gdpr'),
         ('register', '0008_register_content_in_az_and_en'),
-        ('requests', '0007_request_channel_web'),
+        ('requests', '0012_signature_validation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
