@@ -110,8 +110,8 @@ class RetentionRuleAdmin(VocabularyAdmin, TranslationAdmin, OrganisationScopedAd
 
 @admin.register(Record)
 class RecordAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
+    # What a DPO looks for at 1366 px; the record's number and batch are on its page.
     list_display = [
-        "id",
         "external_id",
         "subject_id",
         "system",
@@ -120,9 +120,8 @@ class RecordAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         "status",
         "collected_at",
         "expires_on",
-        "disposal_batch_id",
     ]
-    list_display_links = ["id", "external_id"]
+    list_display_links = ["external_id"]
     list_filter = ["organisation", "status", "system", "category", "activity"]
     list_select_related = ("system", "category", "activity")
     search_fields = ["external_id__exact"]  # index: record_org_external_id
