@@ -37,8 +37,8 @@ from dpo_portal.reports import may_view_report
 
 from . import (
     attachment_admin,
-    conversation_admin,
     connector_admin,
+    conversation_admin,
     deadlines,
     fulfilment,
     fulfilment_admin,
@@ -696,7 +696,6 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             **letter_admin.page_context(request, obj),
             **attachment_admin.page_context(request, obj),
             **conversation_admin.page_context(request, obj),
-            "identity_methods": IdentityMethod.choices,
             **signature_admin.page_context(request, obj),
             # An e-signature is recorded by checking it (signature_admin), never by choice.
             "identity_methods": [

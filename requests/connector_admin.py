@@ -38,7 +38,10 @@ def annotate_tasks(tasks):
 def failed_run_exists():
     """For the triage queue: an open task of the request whose last run in its system failed
     (one EXISTS per row of the page, by the run's task index)."""
-    open_tasks = RequestTask.objects.filter(request=OuterRef("pk"), status=TaskStatus.OPEN)
+    # Two levels down: the tasks' request is the queue's row, not the run (OuterRef of OuterRef).
+    open_tasks = RequestTask.objects.filter(
+        request=OuterRef(OuterRef("pk")), status=TaskStatus.OPEN
+    )
     return Exists(
         ConnectorRun.objects.filter(status=RunStatus.FAILED, task_id__in=open_tasks.values("pk"))
     )

@@ -1200,6 +1200,7 @@ from .mailbox.models import (  # noqa: E402, F401
     IncomingMailAttachment,
     Mailbox,
 )
+
 # --- E-signed applications (requests/signatures.py) ---------------------------------------
 
 

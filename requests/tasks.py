@@ -31,6 +31,8 @@ def run_in_source(self, run_id):
         connector_runs.carry_out(run_id, final_attempt=self.request.retries >= self.max_retries)
     except SourceError as error:
         raise self.retry(countdown=2 ** (self.request.retries + 1) * 5, exc=error) from None
+
+
 @shared_task
 def fetch_mailboxes():
     """Every few minutes: one fetch task per enabled mailbox (ids only)."""

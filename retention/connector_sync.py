@@ -31,7 +31,7 @@ def sync(connector, *, actor=None, progress=None):
     for collection, rows, read in connectors.inventory(connector):
         collections.add(collection)
         importer.errors = []
-        records = importer.build(list(enumerate(rows, 1)))
+        records = importer.build_records(list(enumerate(rows, 1)))
         counts["refused"] += len({error[0] for error in importer.errors})
         existing = {
             (external_id, category_id): state

@@ -242,6 +242,12 @@ class Importer:
             return self._build_in_sql(rows)
         return self._build_in_python(rows)
 
+    def build_records(self, rows):
+        """The unsaved Records of the good rows, with self.errors for the bad ones, on every
+        database: for a caller that compares them with what is held before writing only the
+        changes (the connector sync), where the staged path's all-or-nothing does not fit."""
+        return self._build_in_python(rows)
+
     def write(self, records, progress=None):
         """Write what build() returned, in one transaction; returns how many records."""
         if isinstance(records, Staged):
@@ -367,8 +373,10 @@ class Importer:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SELECT min(n), max(n) FROM {staged.table}")
             low, high = cursor.fetchone()
-            # Slices of row numbers only for the job page's progress; one transaction.
-            for start in range(low or 0, (high or -1) + 1, WRITE_SLICE):
+            # Slices of row numbers only for the job page's progress; one transaction. (The API
+            # numbers its items from 0: an empty stage is None, not a falsy 0.)
+            slices = range(low, high + 1, WRITE_SLICE) if low is not None else ()
+            for start in slices:
                 cursor.execute(sql, [*params, start, start + WRITE_SLICE])
                 written += cursor.rowcount
                 if progress:

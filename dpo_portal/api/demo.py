@@ -6,7 +6,6 @@ secret is generated and printed once, like the demo users' password.
 """
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.utils import timezone
@@ -30,14 +29,17 @@ def load(stdout, subjects_per_organisation):
     if ApiToken.objects.filter(system=system, name=DEMO_TOKEN_NAME).exists():
         stdout.write("API: the demo token exists already, nothing added.")
         return
-    secret = settings.DEMO_API_TOKEN if settings.DEBUG else None
-    if not secret:
-        secret = f"dpo_{secrets.token_hex(4)}_{secrets.token_urlsafe(30)}"
+    if settings.DEBUG and settings.DEMO_API_TOKEN:
+        secret = settings.DEMO_API_TOKEN
+        # "dpo_<8 hex>": the random part after it may hold "_" too.
+        prefix = "_".join(secret.split("_", 2)[:2])
+    else:
+        secret, prefix = ApiToken.new_secret()
     ApiToken.objects.create(
         organisation_id=system.organisation_id,
         system=system,
         name=DEMO_TOKEN_NAME,
-        prefix=secret.rsplit("_", 1)[0],
+        prefix=prefix,
         digest=token_digest(secret),
         scopes=[Scope.PUSH_INVENTORY, Scope.ANSWER_TASKS],
         expires_at=timezone.now() + datetime.timedelta(days=365),

@@ -86,29 +86,26 @@ def import_rows(job):
     }
 
 
+def _cells(cells, header):
+    """A row's cells, one per column. An empty XLSX cell reads as None, an empty CSV cell as
+    "", a short row lacks its last cells: all are an empty cell, which an optional text field
+    takes as "" (None would be a NULL its column refuses)."""
+    width = len(header)
+    return ["" if cell is None else cell for cell in (list(cells) + [None] * width)[:width]]
+
+
 def _import_in_bulk(resource, job, header, rows):
     """A resource with a bulk path (register/subject_import.py): checked, then written."""
     job.set_total(len(rows) * 2)  # two passes: checking, then writing
-    width = len(header)
     table = [
-        (number, dict(zip(header, (list(cells) + [None] * width)[:width], strict=True)))
-        for number, cells in rows
+        (number, dict(zip(header, _cells(cells, header), strict=True))) for number, cells in rows
     ]
     bulk = resource.bulk_rows(organisation_id=job.organisation_id, user=job.started_by)
     return bulk.import_rows(table, progress=job.advance)
 
 
 def _import_row_by_row(resource, job, header, rows, personal):
-    width = len(header)
-    # An empty XLSX cell reads as None, an empty CSV cell as "": both are an empty cell, which
-    # an optional text field takes as "" (None would be a NULL its column refuses).
-    dataset = tablib.Dataset(
-        *[
-            ["" if cell is None else cell for cell in (list(cells) + [None] * width)[:width]]
-            for _number, cells in rows
-        ],
-        headers=header,
-    )
+    dataset = tablib.Dataset(*[_cells(cells, header) for _number, cells in rows], headers=header)
     result = resource.import_data(
         dataset,
         dry_run=False,

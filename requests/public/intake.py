@@ -171,7 +171,12 @@ def verify(submission, *, now=None):
             kind=submission.kind,
             channel=RequestChannel.WEB,
             received_at=now,
-            **{name: getattr(submission, name) for name in SubjectRequest.REQUESTER_FIELDS},
+            # What the form asks of the requester; an app's account id comes only by the API.
+            **{
+                name: getattr(submission, name)
+                for name in SubjectRequest.REQUESTER_FIELDS
+                if name in WebSubmission.PERSONAL_FIELDS
+            },
         ),
         actor=None,
     )
