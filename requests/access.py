@@ -15,6 +15,7 @@ from collections import OrderedDict
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -219,8 +220,6 @@ def system_contributions(subject, system_ids):
 
 def _activities(subject):
     """Every purpose the person's data serves: from their records and their consents."""
-    from django.db.models import Q
-
     return (
         ProcessingActivity.objects.filter(organisation_id=subject.organisation_id)
         .filter(

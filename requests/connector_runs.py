@@ -7,6 +7,8 @@ the same service as the DPO's choice. A failure keeps the task open with the rea
 values, on the task and the triage queue.
 """
 
+import json
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -189,6 +191,4 @@ def _kept_whole(run, task):
 def _jsonable(value):
     if value is None:
         return None
-    import json
-
     return json.loads(json.dumps(value, default=str))

@@ -1,6 +1,8 @@
 from celery import shared_task
 
-from . import reminders, services
+from dpo_portal.connectors.engine import SourceError
+
+from . import connector_runs, reminders, services
 from .mailbox import fetch
 from .mailbox.models import Mailbox
 from .public import downloads, intake
@@ -23,10 +25,6 @@ def scrub_closed_request_details():
 @shared_task(bind=True, max_retries=3, acks_late=True)
 def run_in_source(self, run_id):
     """Carry a confirmed connector run out; retried with backoff while the source is away."""
-    from dpo_portal.connectors.engine import SourceError
-
-    from . import connector_runs
-
     try:
         connector_runs.carry_out(run_id, final_attempt=self.request.retries >= self.max_retries)
     except SourceError as error:

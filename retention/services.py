@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ from .models import (
     LegalHold,
     Record,
     RecordStatus,
+    held_condition,
 )
 
 # Actions after which the portal's own copy of the person's identity has no purpose left.
@@ -129,11 +131,6 @@ def record_overview_by_system(subject, *, shown):
     subject's undisposed records, for the request page: a person with ten thousand records made
     it render every one (seconds). Three queries whatever the number of records: the counts,
     the rows ranked per system, and the rows shown."""
-    from django.db.models import Count, F, Window
-    from django.db.models.functions import RowNumber
-
-    from .models import held_condition
-
     records = Record.objects.for_subject(subject).undisposed()
     counts = {
         row["system_id"]: (row["total"], row["held"])
@@ -162,8 +159,6 @@ def record_overview_by_system(subject, *, shown):
 
 
 def held_annotation():
-    from .models import held_condition
-
     return held_condition()
 
 

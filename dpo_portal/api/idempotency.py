@@ -2,12 +2,12 @@
 changes nothing; the same key with another body is refused (422)."""
 
 import hashlib
-import json
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+
+from dpo_portal.audit.chain import normalised
 
 from .models import IdempotencyKey
 from .problems import ApiProblem
@@ -51,7 +51,7 @@ def idempotent(request, endpoint, write):
                 endpoint=endpoint,
                 body_sha256=digest,
                 status_code=result.status_code,
-                response=json.loads(json.dumps(result.value, cls=DjangoJSONEncoder)),
+                response=normalised(result.value),
             )
             return result
     except IntegrityError:
