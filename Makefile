@@ -21,8 +21,9 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements.txt
 
 # libpango and the DejaVu fonts: WeasyPrint (PDF letters and certificates); poppler-utils: the
-# tests read the PDFs back (pdftotext); dovecot-imapd: the mailbox-intake tests' IMAP server.
-APT_PACKAGES := redis-server dovecot-imapd chromium gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+# tests read the PDFs back (pdftotext); dovecot-imapd: the mailbox-intake tests' IMAP server;
+# mariadb-server: the MySQL/MariaDB connector tests' source database.
+APT_PACKAGES := redis-server dovecot-imapd mariadb-server chromium gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 # `check --deploy` fails on warnings too, not only on errors.

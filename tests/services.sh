@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Run a command against a throwaway PostgreSQL cluster, Redis server and IMAP server (dovecot):
+# Run a command against a throwaway PostgreSQL cluster, Redis server, IMAP server (dovecot) and
+# MariaDB server (a connected system's source in the connector tests):
 #
 #   tests/services.sh .venv/bin/pytest -x
 #
 # The servers listen on free ports of 127.0.0.1 and live in a temporary directory. The command
-# sees DATABASE_URL, REDIS_URL, SECRET_KEY and IMAP_HOST/IMAP_PORT/IMAP_USER/IMAP_PASSWORD (one
-# mailbox, plain IMAP on loopback only). Whatever happens (failure, Ctrl-C), the servers are
+# sees DATABASE_URL, REDIS_URL, SECRET_KEY, IMAP_HOST/IMAP_PORT/IMAP_USER/IMAP_PASSWORD (one
+# mailbox, plain IMAP on loopback only) and MYSQL_HOST/MYSQL_PORT/MYSQL_SOCKET/MYSQL_ADMIN_URL
+# (MariaDB's root, passwordless, on loopback and the socket only). Whatever happens (failure, Ctrl-C), the servers are
 # stopped and the directory removed. The exit status is the command's.
 set -euo pipefail
 
@@ -33,6 +35,11 @@ fi
 command -v redis-server >/dev/null || { log "redis-server not found"; exit 1; }
 DOVECOT=${DOVECOT:-/usr/sbin/dovecot}
 [ -x "$DOVECOT" ] || { log "dovecot not found; install the dovecot-imapd package"; exit 1; }
+MARIADBD=${MARIADBD:-/usr/sbin/mariadbd}
+MARIADB_INSTALL_DB=$(command -v mariadb-install-db || command -v mysql_install_db || true)
+if [ ! -x "$MARIADBD" ] || [ -z "$MARIADB_INSTALL_DB" ]; then
+  log "mariadbd or mariadb-install-db not found; install the mariadb-server package"; exit 1
+fi
 
 # --- temporary home for both servers -----------------------------------------------------------
 # Under /tmp (not $TMPDIR) so the postgres user can reach it; keeps the socket path short too.
@@ -46,6 +53,10 @@ REDIS_PID=""
 PG_PID=""
 IMAP_DIR=$WORK/imap
 IMAP_PID=""
+MYSQL_DIR=$WORK/mysql
+MYSQL_SOCKET=$MYSQL_DIR/sock
+MYSQL_INSTALL_PID=""
+MYSQL_PID=""
 
 cleanup() {
   local status=$?
@@ -62,6 +73,16 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$IMAP_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$IMAP_PID" 2>/dev/null
     wait "$IMAP_PID" 2>/dev/null
+  fi
+  if [ -n "$MYSQL_INSTALL_PID" ] && kill -0 "$MYSQL_INSTALL_PID" 2>/dev/null; then
+    kill "$MYSQL_INSTALL_PID" 2>/dev/null
+    wait "$MYSQL_INSTALL_PID" 2>/dev/null
+  fi
+  if [ -n "$MYSQL_PID" ] && kill -0 "$MYSQL_PID" 2>/dev/null; then
+    kill "$MYSQL_PID" 2>/dev/null  # SIGTERM: mariadbd shuts down cleanly
+    for _ in $(seq 100); do kill -0 "$MYSQL_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$MYSQL_PID" 2>/dev/null
+    wait "$MYSQL_PID" 2>/dev/null
   fi
   if [ -n "$PG_PID" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 \
@@ -94,15 +115,33 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 as_pg() { (cd "$WORK" && exec "${PG_AS[@]}" "$@"); }
 
-# Three distinct free TCP ports (held open together while choosing, so they differ).
-read -r PG_PORT REDIS_PORT IMAP_PORT < <(python3 -c '
+# Four distinct free TCP ports (held open together while choosing, so they differ).
+read -r PG_PORT REDIS_PORT IMAP_PORT MYSQL_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(4)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
 ')
-if [ -z "${IMAP_PORT:-}" ]; then log "could not pick free ports"; exit 1; fi
+if [ -z "${MYSQL_PORT:-}" ]; then log "could not pick free ports"; exit 1; fi
+
+# --- MariaDB: its system tables first, in the background while the others start -----------------
+# --no-defaults: nothing of /etc/mysql is read. mariadbd refuses to run as root: run as root (CI),
+# it switches to Debian's mysql account itself (--user), which must reach the directory.
+mkdir -p "$MYSQL_DIR/tmp"
+MYSQL_USER_OPT=()
+if [ "$(id -u)" -eq 0 ]; then
+  MYSQL_USER_OPT=(--user=mysql)
+  id mysql >/dev/null 2>&1 || MYSQL_USER_OPT=(--user=root)
+  chown -R "${MYSQL_USER_OPT[0]#--user=}" "$MYSQL_DIR"
+  chmod 755 "$WORK"
+fi
+# Small InnoDB files and no durability: a throwaway server, started by every test run.
+MYSQL_COMMON=(--no-defaults --datadir="$MYSQL_DIR/data" --tmpdir="$MYSQL_DIR/tmp"
+  --innodb-buffer-pool-size=32M --innodb-log-file-size=8M "${MYSQL_USER_OPT[@]}")
+"$MARIADB_INSTALL_DB" "${MYSQL_COMMON[@]}" --auth-root-authentication-method=normal \
+  --skip-test-db --skip-name-resolve >"$MYSQL_DIR/install.log" 2>&1 &
+MYSQL_INSTALL_PID=$!
 
 # --- PostgreSQL --------------------------------------------------------------------------------
 as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
@@ -200,12 +239,37 @@ sys.exit(0 if s.recv(100).startswith(b'* OK') else 1)" 2>/dev/null && break
   sleep 0.1
 done
 
+# --- MariaDB server ------------------------------------------------------------------------------
+if ! wait "$MYSQL_INSTALL_PID"; then
+  MYSQL_INSTALL_PID=""
+  log "mariadb-install-db failed:"; cat "$MYSQL_DIR/install.log" >&2; exit 1
+fi
+MYSQL_INSTALL_PID=""
+(cd "$WORK" && exec "$MARIADBD" "${MYSQL_COMMON[@]}" --socket="$MYSQL_SOCKET" \
+  --pid-file="$MYSQL_DIR/mariadbd.pid" --skip-networking=0 --bind-address=127.0.0.1 \
+  --port="$MYSQL_PORT" --skip-name-resolve --skip-log-bin --innodb-flush-log-at-trx-commit=0 \
+  --innodb-doublewrite=0 --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+  --log-error="$MYSQL_DIR/error.log" >"$MYSQL_DIR/stdout.log" 2>&1) &
+MYSQL_PID=$!
+for i in $(seq 300); do
+  mariadb-admin --no-defaults --protocol=socket --socket="$MYSQL_SOCKET" -uroot ping \
+    >/dev/null 2>&1 && break
+  if [ "$i" -eq 300 ] || ! kill -0 "$MYSQL_PID" 2>/dev/null; then
+    log "MariaDB failed to start:"; cat "$MYSQL_DIR/error.log" >&2 2>/dev/null; exit 1
+  fi
+  sleep 0.1
+done
+
+export MYSQL_HOST=127.0.0.1
+export MYSQL_PORT MYSQL_SOCKET
+export MYSQL_ADMIN_URL="mysql://root@127.0.0.1:$MYSQL_PORT/"
 export IMAP_HOST=127.0.0.1
 export IMAP_PORT IMAP_USER IMAP_PASSWORD
 export DATABASE_URL="postgres://dpo@127.0.0.1:$PG_PORT/dpo"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export SECRET_KEY=test-secret
-log "PostgreSQL at $DATABASE_URL, Redis at $REDIS_URL, IMAP at $IMAP_HOST:$IMAP_PORT"
+log "PostgreSQL at $DATABASE_URL, Redis at $REDIS_URL, IMAP at $IMAP_HOST:$IMAP_PORT," \
+  "MariaDB at $MYSQL_HOST:$MYSQL_PORT"
 
 # --- the command ---------------------------------------------------------------------------------
 set +e
