@@ -3,20 +3,25 @@
 The DSN is read when needed from the environment variable or file the connector names, never
 stored, logged or shown; errors are reported by their kind and the driver's primary message,
 which names tables and columns but not the values (PostgreSQL keeps values in the DETAIL part,
-which is dropped).
+which is dropped; MySQL quotes values in its messages, and the quoted parts are dropped).
 """
 
 import contextlib
 import hashlib
+import math
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import psycopg
+import pymysql
 from django.utils.translation import gettext as _
+from pymysql.constants import CLIENT, CR, ER
 
-from .statements import Postgres, SQLite, Statement
+from .statements import MySQL, Postgres, SQLite, Statement
 
 
 class SourceError(Exception):
@@ -54,20 +59,35 @@ def dsn_is_set(reference):
     return True
 
 
+# The messages every engine's failures are told in.
+def _timed_out():
+    return _("The statement ran past its time limit and was cancelled; nothing was changed.")
+
+
+def _locked():
+    return _("A table was locked by another session past the lock time limit; nothing was changed.")
+
+
+def _refused(message):
+    return _("The database refused a statement: %(message)s. Nothing was changed.") % {
+        "message": message
+    }
+
+
+def _unreachable():
+    return _("The database server cannot be reached or refused the connection.")
+
+
 def _postgres_message(exc):
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) if diag is not None else None
     if isinstance(exc, psycopg.errors.QueryCanceled):
-        return _("The statement ran past its time limit and was cancelled; nothing was changed.")
+        return _timed_out()
     if isinstance(exc, psycopg.errors.LockNotAvailable):
-        return _(
-            "A table was locked by another session past the lock time limit; nothing was changed."
-        )
+        return _locked()
     if primary:
-        return _("The database refused a statement: %(message)s. Nothing was changed.") % {
-            "message": primary
-        }
-    return _("The database server cannot be reached or refused the connection.")
+        return _refused(primary)
+    return _unreachable()
 
 
 class Session:
@@ -134,10 +154,7 @@ class PostgresSession(Session):
                 self.dsn, connect_timeout=5, autocommit=False, application_name="dpo-portal"
             )
         except psycopg.Error:
-            raise SourceError(
-                _("The database server cannot be reached or refused the connection."),
-                retryable=True,
-            ) from None
+            raise SourceError(_unreachable(), retryable=True) from None
         info = self.connection.info
         self.server = f"PostgreSQL {info.server_version // 10000}.{info.server_version % 10000}"
         self.database = info.dbname
@@ -241,26 +258,142 @@ class SQLiteSession(Session):
 
     def translate(self, exc):
         if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
-            return SourceError(
-                _("The statement ran past its time limit and was cancelled; nothing was changed.")
-            )
+            return SourceError(_timed_out())
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            return SourceError(
-                _(
-                    "A table was locked by another session past the lock time limit; "
-                    "nothing was changed."
-                ),
-                retryable=True,
-            )
+            return SourceError(_locked(), retryable=True)
         # SQLite's messages name tables and columns ("NOT NULL constraint failed: t.c"),
         # never values.
-        return SourceError(
-            _("The database refused a statement: %(message)s. Nothing was changed.")
-            % {"message": str(exc)}
+        return SourceError(_refused(str(exc)))
+
+
+MYSQL_SCHEMES = ("mysql", "mariadb")
+MYSQL_OPTIONS = {"unix_socket", "ssl_ca", "ssl_cert", "ssl_key"}
+# MySQL quotes values (and accounts) in single or double quotes; names are in backticks.
+MYSQL_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"")
+MYSQL_TIMED_OUT = {ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT, ER.QUERY_INTERRUPTED}
+MYSQL_UNREACHABLE = {
+    ER.ACCESS_DENIED_ERROR,
+    ER.DBACCESS_DENIED_ERROR,
+    CR.CR_CONNECTION_ERROR,
+    CR.CR_CONN_HOST_ERROR,
+    CR.CR_SERVER_GONE_ERROR,
+    CR.CR_SERVER_LOST,
+}
+
+
+def mysql_parameters(dsn):
+    """PyMySQL's connection arguments from ``mysql://user:password@host:port/database`` (or
+    ``mariadb://``; ``?unix_socket=/path`` for a socket, ``ssl_ca``/``ssl_cert``/``ssl_key``
+    paths for TLS). Errors never quote the DSN."""
+    try:
+        url = urlsplit(dsn)
+        port = url.port
+    except ValueError:
+        raise SourceError(_("The DSN is not a valid mysql:// URL.")) from None
+    if url.scheme not in MYSQL_SCHEMES or not url.path.strip("/"):
+        raise SourceError(_("The DSN is not a mysql:// URL naming a database.")) from None
+    options = dict(parse_qsl(url.query))
+    unknown = sorted(set(options) - MYSQL_OPTIONS)
+    if unknown:
+        raise SourceError(
+            _("The DSN has options the connector does not know: %(names)s.")
+            % {"names": ", ".join(unknown)}
         )
+    parameters = {
+        "user": unquote(url.username or ""),
+        "password": unquote(url.password or ""),
+        "database": unquote(url.path.strip("/")),
+        **options,
+    }
+    if "unix_socket" not in options:
+        parameters.update(host=url.hostname or "localhost", port=port or 3306)
+    return parameters
 
 
-SESSIONS = {"postgresql": PostgresSession, "sqlite": SQLiteSession}
+def _mysql_server(version):
+    # MariaDB 10 announces itself as "5.5.5-10.11.6-MariaDB-…" to old clients.
+    version = version.removeprefix("5.5.5-")
+    number = version.split("-", 1)[0]
+    return f"MariaDB {number}" if "mariadb" in version.lower() else f"MySQL {number}"
+
+
+class MySQLSession(Session):
+    """MySQL or MariaDB through PyMySQL: one transaction, ``READ ONLY`` for the read role; the
+    statement time limit as MariaDB's ``max_statement_time`` (every statement) or MySQL's
+    ``max_execution_time`` (SELECTs; the client's read timeout bounds the rest), row and
+    metadata lock waits as ``innodb_lock_wait_timeout`` and ``lock_wait_timeout``."""
+
+    dialect = MySQL()
+
+    def open(self):
+        parameters = mysql_parameters(self.dsn)
+        statement_seconds = self.connector.statement_timeout_ms / 1000
+        try:
+            self.connection = pymysql.connect(
+                **parameters,
+                charset="utf8mb4",
+                autocommit=False,
+                connect_timeout=5,
+                read_timeout=math.ceil(statement_seconds) + 10,
+                write_timeout=math.ceil(statement_seconds) + 10,
+                # Rows counted as matched, not only as changed, as the other engines count.
+                client_flag=CLIENT.FOUND_ROWS,
+                program_name="dpo-portal",
+            )
+        except pymysql.MySQLError:
+            raise SourceError(_unreachable(), retryable=True) from None
+        self.server = _mysql_server(self.connection.get_server_info())
+        self.database = parameters["database"]
+        lock_seconds = max(1, math.ceil(self.connector.lock_timeout_ms / 1000))
+        with self.connection.cursor() as cursor:
+            if self.server.startswith("MariaDB"):
+                limit, value = "max_statement_time", statement_seconds
+            else:
+                limit, value = "max_execution_time", self.connector.statement_timeout_ms
+            cursor.execute(
+                f"SET SESSION {limit} = %s, innodb_lock_wait_timeout = %s, lock_wait_timeout = %s",
+                [value, lock_seconds, lock_seconds],
+            )
+            cursor.execute(
+                "START TRANSACTION READ WRITE" if self.write else "START TRANSACTION READ ONLY"
+            )
+
+    def _fetchall(self, statement):
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement.query, statement.params)
+            return list(cursor.fetchall())
+
+    def _execute(self, statement):
+        with self.connection.cursor() as cursor:
+            return cursor.execute(statement.query, statement.params)
+
+    def commit(self):
+        self.connection.commit()
+
+    def rollback(self):
+        with contextlib.suppress(pymysql.MySQLError):
+            self.connection.rollback()
+
+    def close(self):
+        with contextlib.suppress(pymysql.MySQLError):
+            self.connection.close()
+
+    def is_driver_error(self, exc):
+        return isinstance(exc, pymysql.MySQLError)
+
+    def translate(self, exc):
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+        if code in MYSQL_TIMED_OUT:
+            return SourceError(_timed_out())
+        if code == ER.LOCK_WAIT_TIMEOUT:
+            return SourceError(_locked(), retryable=True)
+        if code in MYSQL_UNREACHABLE or code is None:
+            return SourceError(_unreachable(), retryable=True)
+        message = MYSQL_QUOTED.sub("'…'", str(exc.args[1]) if len(exc.args) > 1 else "")
+        return SourceError(_refused(message.rstrip(".")), retryable=code == ER.LOCK_DEADLOCK)
+
+
+SESSIONS = {"postgresql": PostgresSession, "mysql": MySQLSession, "sqlite": SQLiteSession}
 
 
 def session(connector, *, write=False):

@@ -25,6 +25,7 @@ def validate_dsn_reference(value):
 
 class ConnectorKind(models.TextChoices):
     POSTGRESQL = "postgresql", _("PostgreSQL")
+    MYSQL = "mysql", _("MySQL / MariaDB")
     SQLITE = "sqlite", _("SQLite")
     API = "api", _("API (tokens and webhooks)")
 

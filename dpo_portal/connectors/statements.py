@@ -1,10 +1,12 @@
-"""SQL generated from a data map, for PostgreSQL and SQLite.
+"""SQL generated from a data map, for PostgreSQL, MySQL/MariaDB and SQLite: one statement builder
+(the functions below), each engine's composition a dialect.
 
 Values are always parameters; identifiers (table and column names from the map) are quoted by
-the driver's composition for PostgreSQL (psycopg ``sql.Identifier``) and by SQLite's own quoting
-rule (double quotes, inner quotes doubled) for SQLite, which has no composition API. Never string
-formatting of names or values. Every statement works on a set of rows (primary keys passed as one
-array, or chunked IN lists for SQLite), not row by row.
+the driver's composition for PostgreSQL (psycopg ``sql.Identifier``) and, for the engines whose
+drivers have no composition API, by one quoting function applying the engine's own rule
+(``TextDialect.ident``: SQLite's double quotes, MySQL's backticks, the quote doubled inside).
+Never string formatting of names or values. Every statement works on a set of rows (primary keys
+passed as one array, or chunked IN lists), not row by row.
 """
 
 from dataclasses import dataclass
@@ -12,12 +14,11 @@ from dataclasses import dataclass
 from psycopg import sql
 
 MASK = "***"
-SQLITE_CHUNK = 500  # well under SQLite's limit of bound parameters
 
 
 @dataclass
 class Statement:
-    query: object  # psycopg Composed, or str for SQLite
+    query: object  # psycopg Composed, or str for the text dialects
     params: list
 
 
@@ -48,20 +49,23 @@ class Postgres:
         return statement.query.as_string(connection)
 
 
-class SQLite:
-    """SQLite quoting: an identifier in double quotes with inner quotes doubled (the SQL
-    standard's rule, which SQLite follows); values as ``?`` parameters."""
+class TextDialect:
+    """Composition as text, for drivers without a composition API: an identifier is the name in
+    the engine's identifier quote with that quote doubled inside (the rule of the SQL standard,
+    of SQLite and of MySQL); values are parameters in the driver's placeholder. The templates
+    are this module's constants; only quoted identifiers are put into them."""
 
-    name = "sqlite"
+    quote = '"'
+    placeholder = "?"
+    chunk = 500  # primary keys per IN list
 
     def ident(self, name):
         if "\x00" in name:
             raise ValueError("NUL in an identifier")
-        return '"' + name.replace('"', '""') + '"'
+        return self.quote + name.replace(self.quote, self.quote * 2) + self.quote
 
     def compose(self, template, *parts):
-        # The template is this module's constant; only quoted identifiers are put into it.
-        return template.replace("%s", "?").format(*parts)
+        return template.replace("%s", self.placeholder).format(*parts)
 
     def join(self, separator, parts):
         return separator.join(parts)
@@ -69,15 +73,42 @@ class SQLite:
     def in_values(self, column, values):
         values = list(values)
         return [
-            (f"{column} IN ({', '.join('?' * len(chunk))})", chunk)
-            for chunk in (values[i : i + SQLITE_CHUNK] for i in range(0, len(values), SQLITE_CHUNK))
+            (f"{column} IN ({', '.join([self.placeholder] * len(chunk))})", chunk)
+            for chunk in (values[i : i + self.chunk] for i in range(0, len(values), self.chunk))
         ] or [("1 = 0", [])]
+
+    def shape(self, statement, connection):
+        return statement.query
+
+
+class SQLite(TextDialect):
+    """SQLite: double quotes, ``?`` parameters, well under its limit of bound parameters."""
+
+    name = "sqlite"
 
     def hash_expression(self, column):
         return f"dpo_hash(?, {column})"
 
+
+class MySQL(TextDialect):
+    """MySQL and MariaDB: backticks (the default ``sql_mode``, without ANSI_QUOTES), ``%s``
+    parameters (PyMySQL). PyMySQL fills parameters with Python's ``%`` operator on the whole
+    query, so a ``%`` in a name is doubled to stay a ``%``."""
+
+    name = "mysql"
+    quote = "`"
+    placeholder = "%s"
+    chunk = 1_000
+
+    def ident(self, name):
+        return super().ident(name).replace("%", "%%")
+
+    def hash_expression(self, column):
+        # The same hex SHA-256 of salt + value (as UTF-8 text) as the other engines compute.
+        return f"SHA2(CONCAT(%s, CONVERT({column} USING utf8mb4)), 256)"
+
     def shape(self, statement, connection):
-        return statement.query
+        return statement.query.replace("%%", "%")
 
 
 def identity_lookup(dialect, table, pk, columns_values):
