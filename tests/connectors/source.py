@@ -1,10 +1,13 @@
 """A loan system's database for the connector tests: customers → loans → payments, and calls,
-as PostgreSQL (a separate database of the test cluster, with a read-only and a write role) or
-SQLite, with the Fides-format data map that describes it."""
+as PostgreSQL (a separate database of the test cluster, with a read-only and a write role),
+MariaDB (a database of the suite's MariaDB server, with a read-only and a write user) or SQLite,
+with the Fides-format data map that describes it."""
 
 import datetime
+import hashlib
 import sqlite3
 
+from dpo_portal.connectors import services
 from dpo_portal.connectors.models import CollectionSetting, Connector, DataMap, FieldSetting
 from tests.factories import make_category, make_system
 
@@ -21,11 +24,14 @@ SCHEMA = [
     """CREATE TABLE calls (
         id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id),
         phone VARCHAR(30), recorded_on DATE)""",
-    # A table whose names need quoting: a quote, a double quote and a comment marker.
+    # A table whose names need quoting: a quote, a double quote, a backtick and a comment marker
+    # (MariaDB reads the double quotes with ANSI_QUOTES, the tests' own SQL only).
     'CREATE TABLE "notes ""x""" (id INTEGER PRIMARY KEY,'
     " customer_id INTEGER NOT NULL REFERENCES customers (id),"
-    ' "O\'Brien said ""hi""; --" VARCHAR(200))',
+    ' "O\'Brien said ""hi"" `x`; --" VARCHAR(200))',
 ]
+# The tests' direct SQL reading that column (double quotes: ANSI SQL, as every engine reads it).
+NOTES_QUERY = 'SELECT "O\'Brien said ""hi"" `x`; --" FROM "notes ""x""" ORDER BY id'
 
 DATA_MAP = """\
 dataset:
@@ -107,7 +113,7 @@ dataset:
             fides_meta:
               references:
                 - {dataset: allall_loans, field: customers.id, direction: from}
-          - name: O'Brien said "hi"; --
+          - name: O'Brien said "hi" `x`; --
             data_categories: [user.content]
 """
 
@@ -167,7 +173,7 @@ def seed(execute, placeholder):
         ["id", "customer_id", "phone", "recorded_on"],
         [(i, c, "+994500000000", DAY) for i, c in CALLS],
     )
-    insert('"notes ""x"""', ["id", "customer_id", '"O\'Brien said ""hi""; --"'], NOTES)
+    insert('"notes ""x"""', ["id", "customer_id", '"O\'Brien said ""hi"" `x`; --"'], NOTES)
 
 
 def make_sqlite_source(path):
@@ -180,6 +186,12 @@ def make_sqlite_source(path):
     )
     connection.commit()
     connection.close()
+
+
+def hashed(organisation, value):
+    """The keyed hash every engine must write for ``value``: hex SHA-256 of salt + value, so a
+    person hashes alike whatever database holds their rows."""
+    return hashlib.sha256(f"{services._salt(organisation.pk)}{value}".encode()).hexdigest()
 
 
 def categories(organisation):

@@ -9,7 +9,7 @@ from requests import connector_runs, fulfilment
 from requests.models import RequestKind, TaskReceipt, TaskStatus
 from retention import connector_sync
 from retention.services import place_hold
-from tests.connectors.source import CUSTOMERS, categories, connect
+from tests.connectors.source import CUSTOMERS, NOTES_QUERY, categories, connect, hashed
 from tests.factories import make_subject
 from tests.requests.fulfilment_helpers import dpo_and_organisation, make_request
 
@@ -37,12 +37,12 @@ def test_a_deletion_with_a_held_category_through_sqlite(sqlite_source):
     run = connector_runs.carry_out(connector_runs.confirm_run(task, actor=dpo).pk)
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert query("SELECT id FROM calls ORDER BY id") == [(2000,), (3000,)]
-    assert query("SELECT fin, full_name, email FROM customers WHERE id = 1") == [
-        (None, "***", None)
+    assert query("SELECT customer_ref, fin, full_name, email FROM customers WHERE id = 1") == [
+        (hashed(organisation, "AF-1001"), None, "***", None)
     ]
     assert query("SELECT count(*) FROM loans WHERE customer_id = 1") == [(2,)]
     assert query("SELECT count(*) FROM payments") == [(5,)]
-    assert query('SELECT "O\'Brien said ""hi""; --" FROM "notes ""x""" ORDER BY id') == [
+    assert query(NOTES_QUERY) == [
         (None,),
         ("prefers e-mail",),
     ]
