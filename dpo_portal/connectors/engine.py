@@ -328,14 +328,17 @@ class MySQLSession(Session):
     def open(self):
         parameters = mysql_parameters(self.dsn)
         statement_seconds = self.connector.statement_timeout_ms / 1000
+        # A limit of 0 means none, as on PostgreSQL; the client waits a little longer than the
+        # server's own limit, so that the server's answer (not a lost connection) is what comes.
+        client_seconds = math.ceil(statement_seconds) + 10 if statement_seconds else None
         try:
             self.connection = pymysql.connect(
                 **parameters,
                 charset="utf8mb4",
                 autocommit=False,
                 connect_timeout=5,
-                read_timeout=math.ceil(statement_seconds) + 10,
-                write_timeout=math.ceil(statement_seconds) + 10,
+                read_timeout=client_seconds,
+                write_timeout=client_seconds,
                 # Rows counted as matched, not only as changed, as the other engines count.
                 client_flag=CLIENT.FOUND_ROWS,
                 program_name="dpo-portal",
@@ -344,7 +347,9 @@ class MySQLSession(Session):
             raise SourceError(_unreachable(), retryable=True) from None
         self.server = _mysql_server(self.connection.get_server_info())
         self.database = parameters["database"]
-        lock_seconds = max(1, math.ceil(self.connector.lock_timeout_ms / 1000))
+        # Whole seconds, at least one (the servers' unit and minimum); 0: the largest they take.
+        lock_ms = self.connector.lock_timeout_ms
+        lock_seconds = max(1, math.ceil(lock_ms / 1000)) if lock_ms else 31_536_000
         with self.connection.cursor() as cursor:
             if self.server.startswith("MariaDB"):
                 limit, value = "max_statement_time", statement_seconds

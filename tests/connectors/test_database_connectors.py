@@ -236,16 +236,23 @@ def test_a_source_that_cannot_be_reached_leaves_the_task_open_with_a_clear_messa
     assert query("SELECT count(*) FROM calls") == [(3,)]
 
 
-def test_a_statement_past_its_time_limit_rolls_the_whole_run_back(setup):
+@pytest.mark.parametrize(
+    ("statement_ms", "lock_ms", "expected"),
+    [(300, 60_000, "ran past its time limit"), (60_000, 1_000, "past the lock time limit")],
+    ids=["statement", "lock"],
+)
+def test_a_statement_past_its_time_limit_rolls_the_whole_run_back(
+    setup, statement_ms, lock_ms, expected
+):
     organisation, dpo, cats, people, connector, query = setup
     request, task = _deletion(setup)
-    connector.statement_timeout_ms = 300
-    connector.lock_timeout_ms = 60_000
+    connector.statement_timeout_ms = statement_ms
+    connector.lock_timeout_ms = lock_ms
     connector.save()
     with query.hold_customer_row():
         run = connector_runs.carry_out(connector_runs.confirm_run(task, actor=dpo).pk)
     assert run.status == RunStatus.FAILED
-    assert "time limit" in run.error
+    assert expected in run.error
     # The calls, loans and payments were deleted before the customer's update timed out: all
     # of it was rolled back.
     assert query("SELECT count(*) FROM calls WHERE customer_id = 1") == [(1,)]
