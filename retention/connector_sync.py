@@ -105,7 +105,7 @@ class _Tables:
         self.cursor = cursor
         name = f"connector_sync_{uuid.uuid4().hex}"
         self.rows, self.people, self.kinds = f"{name}_rows", f"{name}_people", f"{name}_kinds"
-        self.rules, self.write = f"{name}_rules", f"{name}_write"
+        self.rules, self.write, self.gone = f"{name}_rules", f"{name}_write", f"{name}_gone"
         self.postgres = connection.vendor == "postgresql"
         for table, columns in (
             (self.rows, "external_id text, collection integer, person integer, collected_at date"),
@@ -141,7 +141,7 @@ class _Tables:
             self.cursor.execute(f"CREATE INDEX {self.rows}_id ON {self.rows} (external_id)")
 
     def drop(self):
-        for table in (self.rows, self.people, self.kinds, self.rules, self.write):
+        for table in (self.rows, self.people, self.kinds, self.rules, self.write, self.gone):
             self.cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -179,10 +179,10 @@ def _stage(connector, tables, importer, activity_id, progress):
     )
     # The rule and expiry of each category and date, as the import computes them.
     category_ids = sorted({c for _index, spec in collections.values() for c in spec.category_ids})
-    rules = []
+    rules, days = [], sorted(seen_dates - {None})
     for category_id in category_ids:
         rule = importer.rules.rule_for(activity_id, category_id)
-        for day in sorted(seen_dates - {None}):
+        for day in days:
             rules.append(
                 (
                     category_id,
@@ -246,7 +246,12 @@ def _write_set(tables, organisation_id, system_id, activity_id, today):
         JOIN {tables.kinds} k ON k.collection = s.collection
         JOIN {tables.people} p ON p.person = s.person
     """
-    params = {"org": organisation_id, "system": system_id, "activity": activity_id, "today": today}
+    params = {
+        "org": organisation_id,
+        "system": system_id,
+        "activity": activity_id,
+        "today": today if tables.postgres else today.isoformat(),
+    }
     tables.cursor.execute(f"SELECT count(*) {source} WHERE {good}", params)
     (total,) = tables.cursor.fetchone()
     tables.cursor.execute(
@@ -280,24 +285,25 @@ def _write_set(tables, organisation_id, system_id, activity_id, today):
 
 
 def _gone(tables, organisation_id, system_id, collections):
-    """Records of the synced collections whose row the source no longer has."""
+    """Records of the synced collections whose row the source no longer has (disposed ones too:
+    dispose_records() leaves them alone). Kept in a table of their own: usually a handful, and
+    dispose_records() reads the set more than once."""
     record = Record._meta.db_table
     prefixes = " OR ".join(["substr(r.external_id, 1, %s) = %s"] * len(collections))
-    # Disposed ones too: dispose_records() leaves them alone, and reads the set more than once.
     params = [organisation_id, system_id]
     for name in collections:
         params += [len(name) + 1, f"{name}:"]
-    return Record.objects.filter(
-        pk__in=RawSQL(
-            f"""
-            SELECT r.id FROM {record} r
-            WHERE r.organisation_id = %s AND r.system_id = %s
-              AND ({prefixes})
-              AND NOT EXISTS (SELECT 1 FROM {tables.rows} s WHERE s.external_id = r.external_id)
-            """,
-            params,
-        )
+    tables.cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {tables.gone} AS
+        SELECT r.id FROM {record} r
+        LEFT JOIN {tables.rows} s ON s.external_id = r.external_id
+        WHERE r.organisation_id = %s AND r.system_id = %s AND ({prefixes})
+          AND s.external_id IS NULL
+        """,
+        params,
     )
+    return Record.objects.filter(pk__in=RawSQL(f"SELECT id FROM {tables.gone}", []))
 
 
 def sync(connector, *, actor=None, progress=None):
