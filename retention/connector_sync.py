@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.connectors import services as connectors
 from dpo_portal.connectors.engine import SourceError
+from dpo_portal.connectors.models import UnknownPeople
 from dpo_portal.jobs.imports import ImportRefused
 from dpo_portal.register.models import FIN_RE, IDENTIFIER_NORMALISERS, DataSubject
 
@@ -228,7 +229,7 @@ def _unknown(connector, tables, counts):
     if not identities:
         return
     outcome = connectors.unknown_people(
-        connector, identities, create=connector.unknown_people == "create"
+        connector, identities, create=connector.unknown_people == UnknownPeople.CREATE
     )
     counts["unknown_reported"] = outcome["reported"]
     counts["unknown_created"] = outcome["created"]
