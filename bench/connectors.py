@@ -220,8 +220,9 @@ def main():
     from dpo_portal.register.models import DataSubject
     from retention import connector_sync
 
+    steps = {}
     with Timer() as sync_timer:
-        counts = connector_sync.sync(connector)
+        counts = connector_sync.sync(connector, timings=steps)
     with Timer() as floor_timer:
         floor = hand_written_sync(sources[1], organisation, system)
     print(
@@ -232,12 +233,15 @@ def main():
         f"          hand SQL  {floor_timer.seconds:7.2f} s  ({floor:,} records)  "
         f"ratio {sync_timer.seconds / floor_timer.seconds:.2f}x"
     )
+    print("          steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
+    steps = {}
     with Timer() as again_timer:
-        again = connector_sync.sync(connector)
+        again = connector_sync.sync(connector, timings=steps)
     print(
         f"          second sync {again_timer.seconds:.2f} s, {again['unchanged']:,} unchanged, "
-        f"{again['new'] + again['changed']} written"
+        f"{again['new'] + again['changed']} written, {again['disposed']} disposed"
     )
+    print("          steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
 
     people = list(
         DataSubject.objects.filter(organisation=organisation).order_by("?")[: args.subjects]

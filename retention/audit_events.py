@@ -14,6 +14,7 @@ DISPOSAL_REASONS = {
     "request": _("on a request"),
     "disposal": _("by a disposal batch"),
     "no_longer_held": _("as no longer held by their system"),
+    "source_gone": _("as gone from their connected system's database"),
 }
 
 EVENTS = {
@@ -23,6 +24,15 @@ EVENTS = {
     ),
     "retention.records_imported": Sentence(
         _("Records imported"), _("%(actor)s imported or updated %(rows)s records")
+    ),
+    "retention.connector_synced": Sentence(
+        _("Inventory synced from a connected system"),
+        _(
+            "The inventory of %(target)s was synced from its database: %(new)s records new, "
+            "%(changed)s changed, %(unchanged)s unchanged, %(disposed)s disposed; "
+            "%(refused)s rows refused; people unknown to the register: %(unknown_reported)s "
+            "reported, %(unknown_created)s created; %(erased_refused)s erased people refused"
+        ),
     ),
     "retention.expiry_recomputed": Sentence(
         _("Expiry recomputed"),

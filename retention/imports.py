@@ -242,12 +242,6 @@ class Importer:
             return self._build_in_sql(rows)
         return self._build_in_python(rows)
 
-    def build_records(self, rows):
-        """The unsaved Records of the good rows, with self.errors for the bad ones, on every
-        database: for a caller that compares them with what is held before writing only the
-        changes (the connector sync), where the staged path's all-or-nothing does not fit."""
-        return self._build_in_python(rows)
-
     def write(self, records, progress=None):
         """Write what build() returned, in one transaction; returns how many records."""
         if isinstance(records, Staged):

@@ -139,9 +139,10 @@ def sync_job(job):
     counts = connector_sync.sync(connector, actor=job.started_by, progress=job.advance)
     return (
         _(
-            "%(new)s new records, %(changed)s changed, %(unchanged)s unchanged, "
-            "%(disposed)s disposed "
-            "(gone from the source); %(refused)s rows of unknown or erased people left out."
+            "%(new)s records created, %(changed)s updated, %(unchanged)s unchanged, "
+            "%(disposed)s disposed (gone from the source). People unknown to the register: "
+            "%(unknown_reported)s reported, %(unknown_created)s created as data subjects; "
+            "%(erased_refused)s erased people refused; %(refused)s rows left out."
         )
         % counts
     )

@@ -169,10 +169,11 @@ class DisposalResult:
 
 
 @transaction.atomic
-def dispose_records(records, *, actor, action, reason):
+def dispose_records(records, *, actor, action, reason, **details):
     """Dispose of ``records`` (a queryset) by ``action`` (an EndAction), leaving any that a legal
     hold covers untouched: those are refused and counted in ``held``. ``reason`` is a code such
-    as "request" or "disposal". The caller scrubs the person (erase_subject) when it should."""
+    as "request" or "disposal"; ``details`` go into the audit event (who acted, when it is not a
+    user: a connector). The caller scrubs the person (erase_subject) when it should."""
     if action not in EndAction.values:
         raise ValueError(action)
     live = records.exclude(status=RecordStatus.DISPOSED)
@@ -197,6 +198,7 @@ def dispose_records(records, *, actor, action, reason):
             reason=reason,
             disposed=disposed,
             refused_on_hold=held,
+            **details,
         )
     return DisposalResult(disposed=disposed, held=held)
 

@@ -45,6 +45,7 @@ class ConnectorAdmin(OrganisationScopedAdmin):
         "statement_timeout_ms",
         "lock_timeout_ms",
         "sync_enabled",
+        "unknown_people",
         "last_synced_at",
     ]
     readonly_fields = ["read_dsn_set", "write_dsn_set", "last_synced_at"]

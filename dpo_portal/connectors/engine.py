@@ -141,6 +141,16 @@ class Session:
                 raise self.translate(exc) from None
             raise
 
+    def stream(self, statement, size):
+        """The statement's rows, ``size`` at a time (lists): one query, read in chunks, so a
+        large table is neither held in memory at once nor re-queried page by page."""
+        try:
+            yield from self._stream(statement, size)
+        except Exception as exc:
+            if self.is_driver_error(exc):
+                raise self.translate(exc) from None
+            raise
+
     def shape(self, statement):
         return self.dialect.shape(statement, self.connection)
 
@@ -178,6 +188,14 @@ class PostgresSession(Session):
         with self.connection.cursor() as cursor:
             cursor.execute(statement.query, statement.params)
             return cursor.rowcount
+
+    def _stream(self, statement, size):
+        # A server-side cursor: each FETCH is its own statement under the time limit.
+        with self.connection.cursor(name="dpo_portal_stream") as cursor:
+            cursor.itersize = size
+            cursor.execute(statement.query, statement.params)
+            while rows := cursor.fetchmany(size):
+                yield rows
 
     def commit(self):
         self.connection.commit()
@@ -242,6 +260,11 @@ class SQLiteSession(Session):
 
     def _execute(self, statement):
         return self.connection.execute(statement.query, statement.params).rowcount
+
+    def _stream(self, statement, size):
+        cursor = self.connection.execute(statement.query, statement.params)
+        while rows := cursor.fetchmany(size):
+            yield rows
 
     def commit(self):
         self.connection.execute("COMMIT")

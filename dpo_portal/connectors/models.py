@@ -37,6 +37,11 @@ class EraseStrategy(models.TextChoices):
     KEEP = "keep", _("Keep unchanged")
 
 
+class UnknownPeople(models.TextChoices):
+    REPORT = "report", _("Report them (count only, their rows are left out)")
+    CREATE = "create", _("Create them as data subjects")
+
+
 class Connector(OrganisationOwned):
     system = models.OneToOneField(
         System, on_delete=models.PROTECT, related_name="connector", verbose_name=_("system")
@@ -70,6 +75,17 @@ class Connector(OrganisationOwned):
     )
     lock_timeout_ms = models.PositiveIntegerField(_("lock time limit (ms)"), default=5_000)
     sync_enabled = models.BooleanField(_("nightly sync"), default=True)
+    unknown_people = models.CharField(
+        _("people the register does not know"),
+        max_length=10,
+        choices=UnknownPeople.choices,
+        default=UnknownPeople.REPORT,
+        help_text=_(
+            "What a sync does with a person found at the source but not in the register. "
+            "Created people go through the register's checks; an erased person is never "
+            "created again."
+        ),
+    )
     last_synced_at = models.DateTimeField(_("last synced at"), null=True, blank=True)
 
     history = HistoricalRecords()

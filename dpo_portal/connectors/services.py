@@ -13,12 +13,15 @@ import hmac
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from dpo_portal.audit.models import AuditEvent
-from dpo_portal.register.models import DataCategory
+from dpo_portal.register.models import DataSubject, SuppressionEntry
+from dpo_portal.register.services import subject_digests
 
 from . import engine, mapping, statements
 from .datamap import IDENTITY_FIELDS
@@ -220,67 +223,111 @@ def read_person(connector, subject):
     return result
 
 
-def inventory(connector, *, chunk=5_000):
-    """The rows that identify a person, as import rows (the file import's columns), chunk by
-    chunk: yields (collection, [row dicts], source rows read). Collections without a
-    collection-date column or a mapped category are left out (see ``unsynced``). Read-only,
-    keyset paginated."""
+@dataclass
+class InventoryCollection:
+    """One collection the sync reads: its rows are (primary key, identity values…, collection
+    date), the identity values named by the register field each one matches."""
+
+    name: str
+    category_ids: list
+    identity_fields: list  # register fields (IDENTITY_FIELDS' values), one per identity column
+
+
+def inventory(connector, *, chunk=50_000):
+    """The rows that identify a person, chunk by chunk: yields (InventoryCollection, [rows]).
+    Collections without a collection-date column or a mapped category are left out (see
+    ``unsynced``). Read-only; one query per collection, streamed."""
     the_map = mapping.load(connector)
-    system_code, activity = connector.system.code, connector.activity_code
-    codes = dict(
-        DataCategory.objects.filter(organisation_id=connector.organisation_id).values_list(
-            "pk", "code"
-        )
-    )
     with engine.session(connector) as source:
         for name in the_map.links:
             collected_at = the_map.collected_at.get(name)
-            category_codes = sorted(codes[c] for c in the_map.collection_categories(name))
-            if not collected_at or not category_codes:
+            category_ids = sorted(the_map.collection_categories(name))
+            if not collected_at or not category_ids:
                 continue
             collection = the_map.dataset.collections[name]
             path, root = the_map.dataset.path_to_identity(name, the_map.links)
-            identity = {
-                f.identity: f.name for f in the_map.dataset.collections[root].identity_fields
-            }
-            columns = [
-                identity[t] for t in ("fin", "external_ref", "customer_ref") if t in identity
+            identities = [
+                f for f in the_map.dataset.collections[root].identity_fields if f.identity
             ]
-            kinds = [
-                ("subject_fin" if t == "fin" else "subject_ref")
-                for t in ("fin", "external_ref", "customer_ref")
-                if t in identity
-            ]
-            if not columns:
+            if not identities:
                 continue
-            after = None
-            while True:
-                statement = statements.inventory_chunk(
-                    source.dialect,
-                    name,
-                    collection.primary_key,
-                    path,
-                    root,
-                    columns,
-                    collected_at,
-                    after,
-                    chunk,
-                )
-                rows = source.fetchall(statement)
-                if not rows:
-                    break
-                after = rows[-1][0]
-                out = []
-                for row in rows:
-                    base = {"system": system_code, "activity": activity, "collected_at": row[-1]}
-                    for kind, value in zip(kinds, row[1:-1], strict=True):
-                        if value is not None and str(value).strip():
-                            base.setdefault(kind, str(value))
-                    for code in category_codes:
-                        out.append({**base, "category": code, "external_id": f"{name}:{row[0]}"})
-                yield name, out, len(rows)
-                if len(rows) < chunk:
-                    break
+            spec = InventoryCollection(
+                name, category_ids, [IDENTITY_FIELDS[f.identity] for f in identities]
+            )
+            statement = statements.inventory_rows(
+                source.dialect,
+                name,
+                collection.primary_key,
+                path,
+                root,
+                [f.name for f in identities],
+                collected_at,
+            )
+            for rows in source.stream(statement, chunk):
+                yield spec, rows
+
+
+LOOKUP_BATCH = 5_000
+
+
+def unknown_people(connector, identities, *, create):
+    """People a sync found at the source that the register does not know: {register field:
+    value} each. Those on the suppression list (erased people) are refused; the others are
+    reported, or with ``create`` created as data subjects through the register's own checks
+    (its normalisers and the model's validators; a person who fails them is reported). The
+    created ones are audited with the connector as the actor. Returns the counts: erased,
+    reported, created."""
+    organisation_id = connector.organisation_id
+    people = []
+    for values in identities:
+        subject = DataSubject(organisation_id=organisation_id, **values)
+        subject.normalise()
+        people.append((subject, subject_digests(subject)))
+    wanted = sorted({digest for _subject, digests in people for digest in digests.values()})
+    suppressed = set()
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        suppressed.update(
+            SuppressionEntry.objects.filter(
+                organisation_id=organisation_id, digest__in=wanted[start : start + LOOKUP_BATCH]
+            ).values_list("kind", "digest")
+        )
+    counts = {"erased": 0, "reported": 0, "created": 0}
+    new, references = [], set()
+    for subject, digests in people:
+        if any(item in suppressed for item in digests.items()):
+            counts["erased"] += 1
+            continue
+        if not create:
+            counts["reported"] += 1
+            continue
+        try:
+            subject.clean_fields(exclude=["organisation", "subject_type"])
+        except ValidationError:
+            counts["reported"] += 1
+            continue
+        if subject.external_ref:
+            if subject.external_ref in references:
+                continue  # the same person under two spellings of another identifier
+            references.add(subject.external_ref)
+        new.append(subject)
+    if new:
+        with transaction.atomic():
+            bulk_create_with_history(new, DataSubject, batch_size=2_000)
+            AuditEvent.record(
+                "connectors.subjects_created",
+                organisation=connector.organisation,
+                actor=None,
+                target=connector,
+                subjects=len(new),
+                **connector_actor_details(connector),
+            )
+    counts["created"] = len(new)
+    return counts
+
+
+def connector_actor_details(connector):
+    """What an audit event written by a sync carries about who acted: the connector."""
+    return {"via": "connector", "connector_id": connector.pk, "system_id": connector.system_id}
 
 
 def synced_row_count(connector):

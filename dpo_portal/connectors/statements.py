@@ -208,10 +208,10 @@ def select_fields(dialect, table, pk, keys, fields):
     ]
 
 
-def inventory_chunk(dialect, table, pk, path, root, identity_columns, collected_at, after, limit):
-    """One chunk of the inventory: (primary key, identity values…, collection date) of a
-    collection's rows joined along ``path`` (Links from the collection up to ``root``), keyset
-    paginated on the primary key."""
+def inventory_rows(dialect, table, pk, path, root, identity_columns, collected_at):
+    """The inventory of a collection: (primary key, identity values…, collection date) of its
+    rows joined along ``path`` (Links from the collection up to ``root``). One query, read in
+    chunks by the session's stream(): the join is planned once over the whole table."""
     aliases = [f"t{i}" for i in range(len(path) + 1)]
     joins = []
     for index, link in enumerate(path):
@@ -231,22 +231,14 @@ def inventory_chunk(dialect, table, pk, path, root, identity_columns, collected_
     selected = [dialect.compose("{}.{}", first, dialect.ident(pk))]
     selected += [dialect.compose("{}.{}", root_alias, dialect.ident(c)) for c in identity_columns]
     selected.append(dialect.compose("{}.{}", first, dialect.ident(collected_at)))
-    where = (
-        dialect.compose("WHERE {}.{} > %s", first, dialect.ident(pk))
-        if after is not None
-        else dialect.compose("")
-    )
     query = dialect.compose(
-        "SELECT {} FROM {} AS {} {} {} ORDER BY {}.{} LIMIT %s",
+        "SELECT {} FROM {} AS {} {}",
         dialect.join(", ", selected),
         dialect.ident(table),
         first,
         dialect.join(" ", joins),
-        where,
-        first,
-        dialect.ident(pk),
     )
-    return Statement(query, ([after] if after is not None else []) + [limit])
+    return Statement(query, [])
 
 
 def count_rows(dialect, table):

@@ -815,6 +815,20 @@ class Disclosure(OrganisationOwned):
 # --- The people the data is about -------------------------------------------------------------
 
 
+def normalise_email(value):
+    return (value or "").strip().lower()
+
+
+# How DataSubject stores each identifier, so that a lookup by any spelling finds the person (the
+# connector sync matches source values through these too).
+IDENTIFIER_NORMALISERS = {
+    "fin": normalise_fin,
+    "id_document_number": normalise_id_document,
+    "phone": normalise_phone,
+    "email": normalise_email,
+}
+
+
 class DataSubjectQuerySet(OrganisationQuerySet):
     def active(self):
         return self.filter(erased_at__isnull=True)
@@ -908,10 +922,8 @@ class DataSubject(OrganisationOwned):
 
     def normalise(self):
         """The identifiers as they are stored and searched, whatever their spelling."""
-        self.fin = normalise_fin(self.fin)
-        self.id_document_number = normalise_id_document(self.id_document_number)
-        self.phone = normalise_phone(self.phone)
-        self.email = (self.email or "").strip().lower()
+        for name, normaliser in IDENTIFIER_NORMALISERS.items():
+            setattr(self, name, normaliser(getattr(self, name)))
 
     @staticmethod
     def suppressed_error():

@@ -181,7 +181,9 @@ def sqlite_source(tmp_path, monkeypatch):
     def query(text, params=()):
         connection = sqlite3.connect(path)
         try:
-            return connection.execute(text, params).fetchall()
+            rows = connection.execute(text, params).fetchall()
+            connection.commit()  # a change at the source, as the PostgreSQL helper's autocommit
+            return rows
         finally:
             connection.close()
 

@@ -176,6 +176,19 @@ def seed(execute, placeholder):
     insert('"notes ""x"""', ["id", "customer_id", '"O\'Brien said ""hi"" `x`; --"'], NOTES)
 
 
+def map_identified_by(identity):
+    """The data map with the customers found by one identity only: "email" or "phone_number"
+    (the e-mail or phone column), instead of the reference and FIN."""
+    column = {"email": "email", "phone_number": "phone"}[identity]
+    text = DATA_MAP.replace("            fides_meta: {identity: external_ref}\n", "")
+    text = text.replace("            fides_meta: {identity: fin}\n", "")
+    # The first such column is the customers' (calls has a phone too).
+    marker = f"          - name: {column}\n            data_categories: [user.contact."
+    start = text.index(marker)
+    end = text.index("\n", start + len(marker)) + 1
+    return text[:end] + f"            fides_meta: {{identity: {identity}}}\n" + text[end:]
+
+
 def make_sqlite_source(path):
     connection = sqlite3.connect(path)
     seed(
@@ -214,6 +227,7 @@ def connect(
     read_dsn="SOURCE_READ_DSN",
     write_dsn="SOURCE_WRITE_DSN",
     system=None,
+    data_map=DATA_MAP,
     **fields,
 ):
     system = system or make_system(organisation, "core-loans", name="Loan management system (core)")
@@ -226,7 +240,7 @@ def connect(
         **fields,
     )
     data_map = DataMap.objects.create(
-        organisation=organisation, connector=connector, dataset_yaml=DATA_MAP
+        organisation=organisation, connector=connector, dataset_yaml=data_map
     )
     for collection, column in COLLECTION_DATES.items():
         CollectionSetting.objects.create(

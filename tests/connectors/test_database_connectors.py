@@ -3,13 +3,14 @@ each), driven by its Fides data map: the inventory synced from it, a deletion pr
 carried out there with a receipt, an access request reading it, and failures that change
 nothing."""
 
-import datetime
 import threading
 
 import pytest
+from django.urls import reverse
 
 from dpo_portal.connectors import services as connectors
 from dpo_portal.connectors.models import ConnectorRun, RunStatus
+from dpo_portal.jobs.models import Job
 from requests import connector_runs, fulfilment
 from requests.models import RequestKind, TaskReceipt, TaskStatus
 from retention import connector_sync
@@ -33,48 +34,6 @@ def setup(request):
     }
     connector = connect(organisation, kind=source.kind)
     return organisation, dpo, cats, people, connector, source
-
-
-def test_sync_creates_the_records_then_changes_nothing_then_disposes_what_the_source_deleted(setup):
-    organisation, dpo, cats, people, connector, query = setup
-    counts = connector_sync.sync(connector, actor=dpo)
-    # customers: 3 rows × (identity, FIN, contact); loans 4, payments 5 (financial); calls 3.
-    assert counts["new"] == 9 + 4 + 5 + 3
-    records = Record.objects.filter(system=connector.system)
-    assert set(
-        records.filter(subject=people["AF-1001"]).values_list("external_id", "category__code")
-    ) == {
-        ("customers:1", "identity"),
-        ("customers:1", "identity-fin"),
-        ("customers:1", "contact"),
-        ("loans:10", "financial"),
-        ("loans:11", "financial"),
-        ("payments:100", "financial"),
-        ("payments:101", "financial"),
-        ("payments:102", "financial"),
-        ("calls:1000", "contact"),
-    }
-    assert records.get(external_id="calls:1000").collected_at == datetime.date(2024, 5, 6)
-    stamps = dict(records.values_list("pk", "updated_at"))
-
-    again = connector_sync.sync(connector, actor=dpo)
-    assert again == {"new": 0, "changed": 0, "unchanged": 21, "refused": 0, "disposed": 0}
-    assert dict(records.values_list("pk", "updated_at")) == stamps
-
-    query("DELETE FROM payments WHERE id = 101")
-    connector_sync.sync(connector, actor=dpo)
-    gone = records.get(external_id="payments:101")
-    assert gone.status == RecordStatus.DISPOSED
-    assert records.exclude(status=RecordStatus.DISPOSED).count() == 20
-
-
-def test_unknown_people_at_the_source_are_left_out_and_counted(setup):
-    organisation, dpo, cats, people, connector, query = setup
-    people["AF-1002"].delete()
-    counts = connector_sync.sync(connector, actor=dpo)
-    # Rəşad's customer row, loan, payment and call: 3 + 1 + 1 + 1 import rows refused.
-    assert counts["refused"] == 6
-    assert not Record.objects.filter(external_id="customers:2").exists()
 
 
 def _deletion(setup, ref="AF-1001"):
@@ -282,16 +241,15 @@ def test_test_connection_reports_the_server_and_never_the_dsn(setup):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_sync_on_demand_runs_as_a_job_with_its_progress(setup, celery_worker_real):
+def test_a_sync_on_demand_runs_as_a_job_whose_page_shows_progress_and_counts(
+    setup, celery_worker_real, client
+):
     organisation, dpo, cats, people, connector, query = setup
-    from dpo_portal.jobs.models import start_job
-
-    job = start_job(
-        connector_sync.SYNC_JOB,
-        organisation=organisation,
-        actor=dpo,
-        parameters={"connector_id": connector.pk},
-    )
+    people["AF-1002"].delete()  # one person the register does not know: reported
+    client.force_login(dpo)
+    response = client.post(reverse("admin:connectors_connector_sync", args=[connector.pk]))
+    job = Job.objects.get(kind=connector_sync.SYNC_JOB)
+    assert response["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
     for _attempt in range(120):
         job.refresh_from_db()
         if job.is_finished:
@@ -299,4 +257,10 @@ def test_a_sync_on_demand_runs_as_a_job_with_its_progress(setup, celery_worker_r
         threading.Event().wait(0.5)
     assert job.status == "done", job.message
     assert (job.done, job.total) == (15, 15)  # source rows read: 3 + 4 + 5 + 3
-    assert job.message.startswith("21 new records")
+    page = client.get(response["Location"]).content.decode()
+    assert "(15/15)" in page
+    assert (
+        "15 records created, 0 updated, 0 unchanged, 0 disposed (gone from the source). People "
+        "unknown to the register: 1 reported, 0 created as data subjects; 0 erased people "
+        "refused; 6 rows left out."
+    ) in page
