@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from dpo_portal.connectors import mapping
 from dpo_portal.connectors import services as connectors
 from dpo_portal.connectors.engine import SourceError
 from dpo_portal.connectors.models import Connector, ConnectorRun, RunKind, RunStatus
@@ -49,13 +50,19 @@ class BatchRows:
 
 def batch_rows(batch, connector):
     """The rows of the batch's due records that no hold covers, by collection, from their ids
-    in the system (one query for the ids, one for the holds)."""
+    in the system: one query for the organisation's active holds, one for the records (and one
+    for the held ones when there is a hold at all)."""
     records = Record.objects.filter(disposal_batch=batch, status=RecordStatus.DUE).order_by()
-    held_ids = list(records.held().values_list("pk", flat=True))
-    linked = set(connectors.mapping.load(connector).links)
-    result = BatchRows(held_ids=held_ids)
+    holds = list(
+        LegalHold.objects.active()
+        .filter(organisation_id=batch.organisation_id)
+        .values_list("category_id", flat=True)
+    )
+    held_ids = list(records.held().values_list("pk", flat=True)) if holds else []
+    linked = set(mapping.load(connector).links)
+    result = BatchRows(held_ids=held_ids, held_categories={c for c in holds if c is not None})
     held = set(held_ids)
-    for pk, external_id in records.values_list("pk", "external_id").iterator(chunk_size=10_000):
+    for pk, external_id in records.values_list("pk", "external_id"):
         if pk in held:
             continue
         collection, sep, key = external_id.partition(":")
@@ -63,11 +70,6 @@ def batch_rows(batch, connector):
             result.rows.setdefault(collection, []).append(key)
         else:
             result.unlocated += 1
-    result.held_categories = set(
-        LegalHold.objects.active()
-        .filter(organisation_id=batch.organisation_id, category__isnull=False)
-        .values_list("category_id", flat=True)
-    )
     return result
 
 

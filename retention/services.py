@@ -363,9 +363,11 @@ def _dispose_batch(batch, *, actor, held_ids):
     )
     scrubbed = 0
     if action in SCRUBBING_ACTIONS and disposed:
-        subjects = subjects_left_without_records(batch)
-        if subjects.count() <= SCRUB_INLINE_LIMIT:
-            scrubbed = scrub_subjects(subjects, actor=actor)
+        # The ids once: counting the query and then iterating it (a server-side cursor, planned
+        # for its first rows) ran it twice, seconds each on a batch of thousands of records.
+        subject_ids = list(subjects_left_without_records(batch).values_list("pk", flat=True))
+        if len(subject_ids) <= SCRUB_INLINE_LIMIT:
+            scrubbed = scrub_subjects(DataSubject.objects.filter(pk__in=subject_ids), actor=actor)
         else:
             # Thousands of people: erasing each takes a few queries; a worker does it once this
             # approval has committed, with progress on its job page.
