@@ -90,7 +90,7 @@ def test_two_dpos_approve_a_batch_that_is_carried_out_in_the_loan_database(
     receipt = page.locator(".source-receipt")
     expect(receipt.locator('tr[data-table="payments"] .changed')).to_have_text("5")
     expect(receipt.locator('tr[data-table="loans"] .changed')).to_have_text("4")
-    expect(page.locator(".flag-ok")).to_contain_text("9")
+    expect(page.locator("p.flag-ok")).to_contain_text("9")
     page.locator("#batch-source-runs").scroll_into_view_if_needed()
     page.screenshot(path=SHOTS / f"batch-receipt-{language}.png")
 
