@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from dpo_portal.approvals.services import DISPOSAL_APPROVAL, HOLD_RELEASE, open_approval
+from dpo_portal.connectors.models import RunStatus
 from dpo_portal.deletion import NeverDeletedAdmin, VocabularyAdmin
 from dpo_portal.exports import spreadsheet_cell
 from dpo_portal.jobs.import_admin import import_page
@@ -28,7 +29,7 @@ from dpo_portal.register.roles import organisation_ids_for
 from dpo_portal.register.scoping import OrganisationScopedAdmin, OrganisationScopedForm
 from dpo_portal.reports import download
 
-from . import import_template, imports, reports, services
+from . import connector_disposal, import_template, imports, reports, services
 from .models import (
     BatchStatus,
     DisposalBatch,
@@ -475,11 +476,10 @@ class DisposalBatchAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         return False  # decisions go through the review pages below, never a plain form
 
     def can_decide(self, request, batch):
-        return (
-            request.user.is_superuser
-            or batch.organisation_id
-            in organisation_ids_for(request.user, "retention.approve_disposalbatch")
-        ) and batch.status in {BatchStatus.PENDING, BatchStatus.EXTENDED}
+        return self.may_approve(request, batch) and batch.status in {
+            BatchStatus.PENDING,
+            BatchStatus.EXTENDED,
+        }
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -488,6 +488,7 @@ class DisposalBatchAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             ("extend", self.extend_view),
             ("reject", self.reject_view),
             ("exclude", self.exclude_view),
+            ("retry", self.retry_view),
             ("records", self.records_export_view),
             ("certificate", self.certificate_view),
             ("certificate.pdf", self.certificate_pdf_view),
@@ -546,6 +547,7 @@ class DisposalBatchAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         context = self._context(
             request,
             batch,
+            **self._source_context(request, batch),
             title=str(batch),
             page=page,
             record_filter=record_filter,
@@ -558,6 +560,48 @@ class DisposalBatchAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         )
         return TemplateResponse(request, "retention/batch_review.html", context)
 
+    def _source_context(self, request, batch):
+        """The connected system's part of the page: before the decision the read-only preview
+        of what the run changes there; afterwards each run, failed or with its receipt."""
+        undecided = batch.status in {BatchStatus.PENDING, BatchStatus.EXTENDED}
+        connector, plans, located, error = (
+            connector_disposal.preview(batch) if undecided else (None, [], None, "")
+        )
+        runs = list(connector_disposal.runs(batch).select_related("connector__system"))
+        return {
+            "source_connector": connector,
+            "source_plans": plans,
+            "source_located": located,
+            "source_error": error,
+            "source_runs": runs,
+            "may_retry": batch.status == BatchStatus.IN_SOURCE
+            and bool(runs)
+            and runs[0].status == RunStatus.FAILED
+            and self.may_approve(request, batch),
+        }
+
+    def may_approve(self, request, batch):
+        return request.user.is_superuser or batch.organisation_id in organisation_ids_for(
+            request.user, "retention.approve_disposalbatch"
+        )
+
+    def retry_view(self, request, object_id):
+        batch = self._batch(request, object_id)
+        if request.method != "POST" or not self.may_approve(request, batch):
+            raise PermissionDenied
+        try:
+            services.retry_in_source(batch, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The run in %(system)s is queued again.") % {"system": batch.system.name},
+            )
+        return HttpResponseRedirect(
+            reverse("admin:retention_disposalbatch_change", args=[batch.pk])
+        )
+
     def approve_view(self, request, object_id):
         batch = self._batch(request, object_id)
         if not self.can_decide(request, batch):
@@ -568,7 +612,16 @@ class DisposalBatchAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                if batch.status == BatchStatus.APPROVED:
+                if batch.status == BatchStatus.IN_SOURCE:
+                    messages.info(
+                        request,
+                        _(
+                            "Approved. The run in %(system)s is queued: the records are "
+                            "disposed of and the certificate issued once it has succeeded."
+                        )
+                        % {"system": batch.system.name},
+                    )
+                elif batch.status == BatchStatus.APPROVED:
                     messages.success(
                         request,
                         _("%(count)s records %(done)s; certificate %(number)s issued.")
@@ -700,6 +753,11 @@ class DisposalBatchAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
                 for signature in batch.signatures
             ],
             "excluded": batch.exclusions.count(),
+            "source_runs": list(
+                connector_disposal.runs(batch)
+                .filter(status=RunStatus.SUCCEEDED)
+                .select_related("connector__system")
+            ),
         }
 
     def certificate_view(self, request, object_id):

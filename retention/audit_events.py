@@ -65,6 +65,13 @@ EVENTS = {
         ),
         end_action=choice(DONE_LABELS),
     ),
+    "retention.batch_sent_to_source": Sentence(
+        _("Disposal approved, sent to its system"),
+        _(
+            "%(actor)s approved %(target)s: its %(records)s records are disposed of once the "
+            "run in the system's database (#%(run_id)s) has succeeded"
+        ),
+    ),
     "retention.batch_extended": Sentence(
         _("Disposal postponed"),
         _("%(actor)s postponed %(target)s until %(until)s"),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dpo_portal.dashboard import Panel, panel
 
-from . import reports, sweep
+from . import connector_disposal, reports, sweep
 from .legal_references import unverified_references_in_use
 
 # Overdue records by system and disposal batches awaiting a decision, with the report's link.
@@ -34,6 +34,24 @@ def unfinished_sweeps(request, organisations):
         title=_("Unfinished sweep"),
         template="retention/dashboard_unfinished_sweeps.html",
         context={"runs": [(run, progress.get(run.pk, {})) for run in runs]},
+    )
+
+
+@panel(order=28)
+def failed_source_disposals(request, organisations):
+    """Approved batches whose run in their system's database failed: their records are not
+    disposed of until someone runs it again (one query)."""
+    if not request.user.has_perm("retention.view_disposalbatch"):
+        return None
+    batches = list(
+        connector_disposal.failed_batches(organisations.values("pk")).select_related("system")
+    )
+    if not batches:
+        return None
+    return Panel(
+        title=_("Disposal failed in a connected system"),
+        template="retention/dashboard_failed_source_disposals.html",
+        context={"batches": batches},
     )
 
 

@@ -435,6 +435,9 @@ class LegalHold(OrganisationOwned):
 class BatchStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting decision")
     APPROVED = "approved", _("Approved and disposed")
+    # Approved, for a connected system whose database must change first: the records are
+    # disposed of (and the certificate issued) only once that run has succeeded.
+    IN_SOURCE = "in_source", _("Approved; being disposed of in the system")
     EXTENDED = "extended", _("Extended")
     REJECTED = "rejected", _("Rejected")
 
@@ -488,6 +491,11 @@ class DisposalBatch(OrganisationOwned):
     disposed_count = models.PositiveIntegerField(_("records disposed"), default=0)
     kept_on_hold_count = models.PositiveIntegerField(_("records kept on hold"), default=0)
     action = models.CharField(_("action"), max_length=20, choices=EndAction.choices, blank=True)
+    # For a connected system: disposed records whose id in the system names no table of its
+    # data map, so the run could not change them there (said on the certificate).
+    unlocated_in_source = models.PositiveIntegerField(
+        _("records not located in the system's database"), default=0
+    )
     legal_reference = models.TextField(_("legal reference"), blank=True)
     # Who approved, fixed at approval: [{"user_id", "name", "role", "at"}], one entry, or two
     # where the organisation has four eyes on (the first approver, then the confirming one).

@@ -21,9 +21,13 @@ from dpo_portal.approvals.services import (
     signatures,
 )
 from dpo_portal.audit.models import AuditEvent
+from dpo_portal.connectors.engine import SourceError
+from dpo_portal.connectors.models import ConnectorRun, RunStatus
+from dpo_portal.connectors.services import finish_run as connector_finish_run
 from dpo_portal.register.models import DataSubject
 from dpo_portal.register.services import erase_subject
 
+from . import connector_disposal
 from .models import (
     BatchExclusion,
     BatchStatus,
@@ -251,7 +255,12 @@ def approve_batch(batch, *, actor):
     the batch waits; a second DPO's confirmation disposes. Records placed on hold after
     batching stay out: they go back to on hold. For erase and anonymise, people left with no
     record anywhere in the inventory are scrubbed from the portal too (consent evidence, then
-    the subject row and its history)."""
+    the subject row and its history).
+
+    A batch of a connected system (a database connector with a data map) is first carried out
+    in that database: the approval queues the run and the batch waits "in the system"; the
+    records are disposed of and the certificate issued when the run has succeeded
+    (finish_in_source), and not at all while it fails."""
     _require_approver(batch, actor)
     batch = _lock_undecided(batch)
     approval = None
@@ -260,9 +269,92 @@ def approve_batch(batch, *, actor):
         if not approval.confirmed:
             return batch
     now = timezone.now()
+    batch.decided_by, batch.decided_at = actor, now
+    batch.signatures = signatures(approval, actor=actor, at=now, organisation=batch.organisation)
+    connector = connector_disposal.connector_for(batch)
+    if connector is None:
+        return _dispose_batch(batch, actor=actor, held_ids=None)
+    batch.status = BatchStatus.IN_SOURCE
+    batch._history_user = actor
+    batch.save()
+    run = _send_to_source(batch, connector, actor=actor)
+    AuditEvent.record(
+        "retention.batch_sent_to_source",
+        organisation=batch.organisation,
+        actor=actor,
+        target=batch,
+        run_id=run.pk,
+        records=batch.record_count,
+        approvers=[signature["user_id"] for signature in batch.signatures],
+    )
+    return batch
+
+
+def _send_to_source(batch, connector, *, actor):
+    from .tasks import dispose_in_source
+
+    run = connector_disposal.queue(batch, connector, actor=actor)
+    transaction.on_commit(lambda: dispose_in_source.delay(run.pk))
+    return run
+
+
+@transaction.atomic
+def retry_in_source(batch, *, actor):
+    """Queue the approved batch's run again after a failure (the approval stands)."""
+    _require_approver(batch, actor)
+    batch = DisposalBatch.objects.select_for_update().select_related("rule").get(pk=batch.pk)
+    if batch.status != BatchStatus.IN_SOURCE:
+        raise ValidationError(_("This batch is not waiting for its system."))
+    if connector_disposal.has_queued_run(batch):
+        raise ValidationError(_("A run for this batch is already under way."))
+    connector = connector_disposal.connector_for(batch)
+    if connector is None:
+        raise ValidationError(_("This system has no database connector any more."))
+    return _send_to_source(batch, connector, actor=actor)
+
+
+def finish_in_source(run_id, *, final_attempt=True):
+    """The Celery task's body: run the batch in its source and, only if that succeeded, dispose
+    of the records and issue the certificate. The batch row stays locked from before the run
+    until the records are disposed, so a retry and a late duplicate cannot both act. A
+    retryable failure is raised again (after the attempt is saved) for Celery to retry."""
+    retry = None
+    with transaction.atomic():
+        run = ConnectorRun.objects.select_related(
+            "connector__organisation", "connector__system", "connector__data_map", "confirmed_by"
+        ).get(pk=run_id)
+        batch = (
+            DisposalBatch.objects.select_for_update()
+            .select_related("rule", "organisation")
+            .get(pk=run.batch_id)
+        )
+        if run.status != RunStatus.QUEUED:
+            return run
+        if batch.status != BatchStatus.IN_SOURCE:
+            return connector_finish_run(
+                run, error=_("The batch was no longer waiting for its system.")
+            )
+        try:
+            # The source's transaction commits inside; the records change right after it.
+            located = connector_disposal.run(run, batch, final_attempt=final_attempt)
+        except SourceError as error:
+            retry, located = error, None
+        if located is not None:
+            batch.unlocated_in_source = located.unlocated
+            _dispose_batch(batch, actor=run.confirmed_by, held_ids=located.held_ids)
+    if retry is not None:
+        raise retry
+    return run
+
+
+def _dispose_batch(batch, *, actor, held_ids):
+    """Dispose of the decided batch's due records (those ``held_ids`` names, or that a hold
+    covers now, go back to on hold) and issue its certificate."""
+    now = timezone.now()
     action = batch.rule.end_action
     records = Record.objects.filter(disposal_batch=batch, status=RecordStatus.DUE)
-    kept = records.held().update(status=RecordStatus.ON_HOLD, disposal_batch=None, updated_at=now)
+    held = records.held() if held_ids is None else records.filter(pk__in=held_ids)
+    kept = held.update(status=RecordStatus.ON_HOLD, disposal_batch=None, updated_at=now)
     disposed = records.update(
         status=RecordStatus.DISPOSED, disposed_at=now, disposal_action=action, updated_at=now
     )
@@ -273,9 +365,11 @@ def approve_batch(batch, *, actor):
     )
     scrubbed = 0
     if action in SCRUBBING_ACTIONS and disposed:
-        subjects = subjects_left_without_records(batch)
-        if subjects.count() <= SCRUB_INLINE_LIMIT:
-            scrubbed = scrub_subjects(subjects, actor=actor)
+        # The ids once: counting the query and then iterating it (a server-side cursor, planned
+        # for its first rows) ran it twice, seconds each on a batch of thousands of records.
+        subject_ids = list(subjects_left_without_records(batch).values_list("pk", flat=True))
+        if len(subject_ids) <= SCRUB_INLINE_LIMIT:
+            scrubbed = scrub_subjects(DataSubject.objects.filter(pk__in=subject_ids), actor=actor)
         else:
             # Thousands of people: erasing each takes a few queries; a worker does it once this
             # approval has committed, with progress on its job page.
@@ -289,14 +383,12 @@ def approve_batch(batch, *, actor):
             )
             scrubbed = "background"
     batch.status = BatchStatus.APPROVED
-    batch.decided_by, batch.decided_at = actor, now
     batch.disposed_count, batch.kept_on_hold_count = disposed, kept
     batch.action = action
     batch.legal_reference = batch.rule.legal_reference
     batch.certificate_number = next_certificate_number(
         batch.organisation_id, timezone.localdate(now).year
     )
-    batch.signatures = signatures(approval, actor=actor, at=now, organisation=batch.organisation)
     batch.first_record_id = disposed_ids[0] if disposed_ids else None
     batch.last_record_id = disposed_ids[-1] if disposed_ids else None
     batch.disposed_ids_sha256 = disposed_ids_digest(disposed_ids)

@@ -4,7 +4,9 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import portal_data, snapshots, sweep
+from dpo_portal.connectors.engine import SourceError
+
+from . import portal_data, services, snapshots, sweep
 
 
 @shared_task(
@@ -71,6 +73,16 @@ def close_quiet_sweeps():
         elif sweep.close_run(run.pk) is not None:
             closed += 1
     return {"resumed": resumed, "closed": closed}
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def dispose_in_source(self, run_id):
+    """Carry an approved batch out in its connected system; retried with backoff while the
+    source is away. The records are disposed of only when the run has succeeded."""
+    try:
+        services.finish_in_source(run_id, final_attempt=self.request.retries >= self.max_retries)
+    except SourceError as error:
+        raise self.retry(countdown=2 ** (self.request.retries + 1) * 5, exc=error) from None
 
 
 @shared_task

@@ -1,6 +1,7 @@
 """The data map of a connector with the portal's additions: organisation categories per field,
 erase strategy per field, the collection date per collection."""
 
+import functools
 from dataclasses import dataclass
 
 from dpo_portal.register.models import DataCategory
@@ -71,9 +72,15 @@ class Map:
         return set().union(*self.categories.get(name, {}).values())
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(text):
+    # Keyed by the YAML itself, so an edited map is parsed afresh; the Dataset is only read.
+    return parse(text)
+
+
 def load(connector):
     data_map = connector.data_map
-    dataset = parse(data_map.dataset_yaml)
+    dataset = _parsed(data_map.dataset_yaml)
     overrides = {(s.collection, s.field): s.strategy for s in data_map.field_settings.all()}
     resolve = category_resolver(connector.organisation_id)
     strategies, categories = {}, {}

@@ -226,6 +226,10 @@ class ConnectorRun(OrganisationOwned):
     kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
     # The request task it acts for: the requests app owns that link (it sits above this app).
     task_id = models.PositiveBigIntegerField(_("task"), null=True, blank=True, db_index=True)
+    # Or the retention disposal batch it carries out (retention owns that link, likewise).
+    batch_id = models.PositiveBigIntegerField(
+        _("disposal batch"), null=True, blank=True, db_index=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
     )

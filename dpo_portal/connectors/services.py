@@ -90,6 +90,97 @@ def find_rows(source, the_map, identities):
     return found
 
 
+def located_rows(source, the_map, rows):
+    """{collection: [primary keys]} of the given rows ({collection: [keys as text]}, from the
+    inventory's ids) that the source still holds, as the source types them. Collections the map
+    does not link to an identity are left out (the caller counts those records as not located)."""
+    dialect = source.dialect
+    found = {}
+    for name in the_map.links:
+        wanted = rows.get(name)
+        if not wanted:
+            continue
+        collection = the_map.dataset.collections[name]
+        keys = set()
+        for statement in statements.key_lookup(dialect, name, collection.primary_key, wanted):
+            keys.update(row[0] for row in source.fetchall(statement))
+        found[name] = sorted(keys, key=lambda k: (str(type(k)), k))
+    return found
+
+
+def _children(dataset, name):
+    """(child collection, its referencing field, the referenced field) of ``name``'s rows."""
+    for child in dataset.collections.values():
+        for item in child.fields.values():
+            for ref in item.references:
+                if ref.collection == name and child.name != name:
+                    yield child, item.name, ref.field
+
+
+def plan_disposal(source, the_map, found, *, categories, held_categories=()):
+    """The TablePlans of a disposal of some categories in given rows (a retention batch), in
+    execution order. Only the fields of those categories change, never one that also carries a
+    held category; a collection's rows are deleted only when the map says so and every
+    category of the collection is being disposed of, and a row that rows staying behind still
+    reference has its fields erased instead (deleting it would break them)."""
+    categories, held_categories = set(categories), set(held_categories)
+    dataset = the_map.dataset
+    deleted = {}
+    plans = []
+    for name in dataset.deletion_order():
+        keys = found.get(name)
+        if not keys:
+            continue
+        collection = dataset.collections[name]
+        fields = the_map.categories.get(name, {})
+        strategies = {
+            column: strategy
+            for column, strategy in the_map.strategies.get(name, {}).items()
+            if fields.get(column, set()) & categories
+            and not fields.get(column, set()) & held_categories
+        }
+        held = any(fields.get(column, set()) & held_categories for column in fields)
+        deletable = (
+            collection.delete_rows
+            and not held
+            and the_map.collection_categories(name) <= categories
+        )
+        staying = set()
+        if deletable:
+            for child, field_name, parent_field in _children(dataset, name):
+                going = {str(k) for k in deleted.get(child.name, ())}
+                for statement in statements.child_references(
+                    source.dialect,
+                    child.name,
+                    child.primary_key,
+                    field_name,
+                    name,
+                    collection.primary_key,
+                    parent_field,
+                    keys,
+                ):
+                    staying.update(
+                        parent
+                        for child_key, parent in source.fetchall(statement)
+                        if str(child_key) not in going
+                    )
+        delete_keys = [k for k in keys if k not in staying] if deletable else []
+        update_keys = [k for k in keys if k in staying] if deletable else list(keys)
+        if delete_keys:
+            plans.append(TablePlan(name, DELETE, delete_keys))
+            deleted[name] = delete_keys
+        if update_keys and strategies:
+            plans.append(TablePlan(name, UPDATE, update_keys, strategies))
+        elif update_keys:
+            reason = (
+                _("under a legal hold")
+                if held and any(fields.get(c, set()) & categories for c in fields)
+                else _("no personal field to erase")
+            )
+            plans.append(TablePlan(name, KEEP, update_keys, reason=reason, held=held))
+    return plans
+
+
 def plan(the_map, found, *, held_categories=(), held_rows=None):
     """The TablePlans in execution order (children first). Fields of a held category are not
     touched: a collection holding one keeps its rows, and so does every parent whose rows they
@@ -148,15 +239,32 @@ def _salt(organisation_id):
     ).hexdigest()
 
 
-def preview(connector, subjects, *, held_categories=(), held_rows=None):
-    """Read-only: the TablePlans with the rows each would change. Raises SourceError."""
+def _plans(source, the_map, subjects, rows, categories, held_categories, held_rows):
+    """A person's rows found by their identities (a request), or given rows with the
+    categories to dispose of (a retention batch)."""
+    if rows is None:
+        found = find_rows(source, the_map, identity_values(subjects))
+        return plan(the_map, found, held_categories=held_categories, held_rows=held_rows)
+    return plan_disposal(
+        source,
+        the_map,
+        located_rows(source, the_map, rows),
+        categories=categories,
+        held_categories=held_categories,
+    )
+
+
+def preview(
+    connector, subjects=(), *, rows=None, categories=(), held_categories=(), held_rows=None
+):
+    """Read-only: the TablePlans with the rows each would change. Raises SourceError.
+    ``subjects`` for a request; ``rows`` ({collection: [keys]}) and ``categories`` for a batch."""
     the_map = mapping.load(connector)
     with engine.session(connector) as source:
-        found = find_rows(source, the_map, identity_values(subjects))
-    return plan(the_map, found, held_categories=held_categories, held_rows=held_rows)
+        return _plans(source, the_map, subjects, rows, categories, held_categories, held_rows)
 
 
-def erase(connector, subjects, *, held_categories=(), held_rows=None):
+def erase(connector, subjects=(), *, rows=None, categories=(), held_categories=(), held_rows=None):
     """Carry the plan out in one transaction on the write role. Returns (server, database,
     tables): per table the action, rows matched and changed and the statement shape (no values).
     Any failure rolls the whole transaction back and raises SourceError."""
@@ -164,9 +272,8 @@ def erase(connector, subjects, *, held_categories=(), held_rows=None):
     salt = _salt(connector.organisation_id)
     tables = []
     with engine.session(connector, write=True) as source:
-        found = find_rows(source, the_map, identity_values(subjects))
-        for table_plan in plan(
-            the_map, found, held_categories=held_categories, held_rows=held_rows
+        for table_plan in _plans(
+            source, the_map, subjects, rows, categories, held_categories, held_rows
         ):
             collection = the_map.dataset.collections[table_plan.table]
             changed, shapes = 0, []
@@ -384,12 +491,13 @@ def test_connection(connector, *, actor):
 
 
 @transaction.atomic
-def queue_run(connector, *, kind, task_id, actor):
+def queue_run(connector, *, kind, actor, task_id=None, batch_id=None):
     run = ConnectorRun.objects.create(
         organisation_id=connector.organisation_id,
         connector=connector,
         kind=kind,
         task_id=task_id,
+        batch_id=batch_id,
         confirmed_by=actor,
     )
     AuditEvent.record(
@@ -398,6 +506,7 @@ def queue_run(connector, *, kind, task_id, actor):
         actor=actor,
         target=run,
         task_id=task_id,
+        batch_id=batch_id,
         run_kind=kind,
     )
     return run

@@ -40,6 +40,12 @@ class Postgres:
         """[(fragment, params)]: one statement's worth each (PostgreSQL takes one array)."""
         return [(self.compose("{} = ANY(%s)", column), [list(values)])]
 
+    def in_text_values(self, column, values):
+        """Like in_values for keys held as text (the inventory's ids): one array literal, sent
+        untyped, that the server reads as an array of the column's own type (so an integer key
+        keeps its index)."""
+        return [(self.compose("{} = ANY(%s)", column), [array_literal(values)])]
+
     def hash_expression(self, column):
         return self.compose(
             "encode(sha256(convert_to(%s || CAST({} AS text), 'UTF8')), 'hex')", column
@@ -77,6 +83,9 @@ class TextDialect:
             for chunk in (values[i : i + self.chunk] for i in range(0, len(values), self.chunk))
         ] or [("1 = 0", [])]
 
+    # A column's affinity converts text keys compared with it: the same IN lists serve.
+    in_text_values = in_values
+
     def shape(self, statement, connection):
         return statement.query
 
@@ -109,6 +118,64 @@ class MySQL(TextDialect):
 
     def shape(self, statement, connection):
         return statement.query.replace("%%", "%")
+
+
+def array_literal(values):
+    """A PostgreSQL array literal of text values, each quoted (a value, passed as a parameter;
+    the quoting is the array input syntax's, so a comma or brace in a key stays in the key)."""
+    quoted = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+def key_lookup(dialect, table, pk, keys):
+    """SELECT the primary keys, among ``keys`` (text), that ``table`` holds."""
+    in_text_values = getattr(dialect, "in_text_values", dialect.in_values)
+    return [
+        Statement(
+            dialect.compose(
+                "SELECT {} FROM {} WHERE {}", dialect.ident(pk), dialect.ident(table), fragment
+            ),
+            params,
+        )
+        for fragment, params in in_text_values(dialect.ident(pk), keys)
+    ]
+
+
+def child_references(dialect, child, child_pk, field, parent, parent_pk, parent_field, keys):
+    """SELECT (child key, parent key) of the ``child`` rows whose ``field`` refers to the
+    ``parent`` rows whose primary keys are ``keys``."""
+    if parent_field == parent_pk:
+        return [
+            Statement(
+                dialect.compose(
+                    "SELECT {}, {} FROM {} WHERE {}",
+                    dialect.ident(child_pk),
+                    dialect.ident(field),
+                    dialect.ident(child),
+                    fragment,
+                ),
+                params,
+            )
+            for fragment, params in dialect.in_values(dialect.ident(field), keys)
+        ]
+    return [
+        Statement(
+            dialect.compose(
+                "SELECT c.{}, p.{} FROM {} AS c JOIN {} AS p ON c.{} = p.{} WHERE {}",
+                dialect.ident(child_pk),
+                dialect.ident(parent_pk),
+                dialect.ident(child),
+                dialect.ident(parent),
+                dialect.ident(field),
+                dialect.ident(parent_field),
+                fragment,
+            ),
+            params,
+        )
+        for fragment, params in dialect.in_values(
+            dialect.compose("p.{}", dialect.ident(parent_pk)), keys
+        )
+    ]
 
 
 def identity_lookup(dialect, table, pk, columns_values):
