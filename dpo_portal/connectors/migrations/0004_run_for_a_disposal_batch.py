@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0001_connectors_and_data_maps'),
+        ('connectors', '0003_connector_unknown_people'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0001_connectors_and_data_maps'),
+        ('connectors', '0002_mysql_kind'),
     ]
 
     operations = [
