@@ -381,10 +381,14 @@ SAME_WORK = [
         " WHERE status = 'pending' DO NOTHING",
     ),
     (
+        # The batch by a lookup on its unique index, as the sweep does: written as UPDATE ...
+        # FROM the batches, PostgreSQL loops over the 72 batches and visits each one's records
+        # through the unique index, in random heap order: 3x slower for the same rows.
         "due and batched",
-        "UPDATE retention_record r SET status = 'due', disposal_batch_id = b.id,"
-        f" updated_at = now() FROM retention_disposalbatch b WHERE {KEY_MATCH}"
-        f" AND {EXPIRED} {NOT_HELD}",
+        "UPDATE retention_record r SET status = 'due', updated_at = now(),"
+        " disposal_batch_id = (SELECT b.id FROM retention_disposalbatch b"
+        f" WHERE {KEY_MATCH})"
+        f" WHERE {EXPIRED} {NOT_HELD}",
     ),
     (
         "batches counted",
