@@ -168,7 +168,14 @@ def ensure_batches(records, today):
     keys = set()
     for queryset in (newly_due(records, today), unbatched(records)):
         keys.update(queryset.order_by().values_list(*KEY).distinct())
-    for key in sorted(keys):
+    # The keys whose pending batch exists already (after the first chunks, nearly all) in one
+    # query; get_or_create only for the rest.
+    existing = set(
+        DisposalBatch.objects.filter(
+            organisation_id__in={key[0] for key in keys}, status=BatchStatus.PENDING
+        ).values_list(*KEY)
+    )
+    for key in sorted(keys - existing):
         pending_batch(*key)
     return len(keys)
 
