@@ -270,6 +270,7 @@ class Importer:
         "category_id integer, activity_id integer, external_id text, collected_at date, "
         "clock_started_at date, rule_id integer, expires_on date"
     )
+    STAGE_TYPES = [column.split()[1] for column in STAGE_COLUMNS.split(", ")]
 
     def _build_in_sql(self, rows):
         staged, later, keys = [], {}, set()
@@ -295,6 +296,7 @@ class Importer:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {table}_rows ({self.STAGE_COLUMNS})")
             with cursor.cursor.copy(f"COPY {table}_rows FROM STDIN") as copy:
+                copy.set_types(self.STAGE_TYPES)  # one dumper per column, not one per value
                 for values in staged:
                     copy.write_row(values)
             # Statistics for the planner: a temporary table has none until analysed, and its
