@@ -76,11 +76,14 @@ class RowError(Exception):
 
 
 def parse_date(value, column, required):
-    if isinstance(value, datetime.datetime):
+    if value.__class__ is str:  # a file's or the API's cell: straight to the text
+        text = value.strip()
+    elif isinstance(value, datetime.datetime):
         return value.date()
-    if isinstance(value, datetime.date):
+    elif isinstance(value, datetime.date):
         return value
-    text = str(value or "").strip()
+    else:
+        text = str(value or "").strip()
     if not text:
         if required:
             raise RowError(column, _("A date is required."))
@@ -108,6 +111,8 @@ def past_date(value, column, required, today=None):
 
 def text(row, column):
     value = row.get(column)
+    if value.__class__ is str:  # nearly every cell: no other test first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -181,11 +186,16 @@ class Importer:
         clock_start = past_date(row.get("clock_start"), "clock_start", False, self.today)
         if clock_start and clock_start < collected_at:
             raise RowError("clock_start", _("The clock cannot start before collection."))
-        rule = self.rules.rule_for(activity_id, category_id)
-        # Many rows share a rule and dates: compute each expiry once.
-        expiry_key = (rule, collected_at, clock_start)
-        if expiry_key not in self._expiries:
-            self._expiries[expiry_key] = expiry(rule, collected_at, clock_start)
+        # Many rows share codes and dates: find each rule and compute each expiry once (keyed
+        # by ids and dates, which hash faster than a rule object).
+        key = (activity_id, category_id, collected_at, clock_start)
+        found = self._expiries.get(key)
+        if found is None:
+            rule = self.rules.rule_for(activity_id, category_id)
+            found = self._expiries[key] = (
+                rule.pk if rule else None,
+                expiry(rule, collected_at, clock_start),
+            )
         return (
             system_id,
             category_id,
@@ -193,8 +203,7 @@ class Importer:
             external_id,
             collected_at,
             clock_start,
-            rule.pk if rule else None,
-            self._expiries[expiry_key],
+            *found,
         )
 
     def _is_suppressed(self, kind, value):
@@ -255,9 +264,10 @@ class Importer:
         "category_id integer, activity_id integer, external_id text, collected_at date, "
         "clock_started_at date, rule_id integer, expires_on date"
     )
+    STAGE_TYPES = [column.split()[1] for column in STAGE_COLUMNS.split(", ")]
 
     def _build_in_sql(self, rows):
-        staged, later = [], {}
+        staged, later, keys = [], {}, set()
         for number, row in rows:
             try:
                 ref, fin = self._person(row)
@@ -270,40 +280,65 @@ class Importer:
                 # Reported only if the person is found: their reason comes first.
                 later[number] = error
                 fields = (None,) * 8
+            else:
+                keys.add((fields[0], fields[3], fields[1]))
             staged.append((number, ref, fin, number in later, *fields))
+        # No key given twice (the usual file, every API batch from a system's own ids): no
+        # duplicate to look for, and the check below needs no sort.
+        repeated = len(keys) < len(staged) - len(later)
         table = f"record_import_{uuid.uuid4().hex}"
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {table}_rows ({self.STAGE_COLUMNS})")
             with cursor.cursor.copy(f"COPY {table}_rows FROM STDIN") as copy:
+                copy.set_types(self.STAGE_TYPES)  # one dumper per column, not one per value
                 for values in staged:
                     copy.write_row(values)
+            # Statistics for the planner: a temporary table has none until analysed, and its
+            # guess hashed the whole register for every batch; knowing the rows, it hashes the
+            # batch instead (or probes the index, for a register far larger than the batch).
+            cursor.execute(f"ANALYZE {table}_rows (ref, fin)")
             # The person by reference first, by FIN when the reference finds nobody (as the
-            # file's column says); erased people are found, and refused below.
+            # file's column says); erased people are found, and refused below. The FIN join only
+            # when a row gives a FIN: it reads the register again, for nothing otherwise. (The
+            # reference's unique index is partial: external_ref <> '' lets the planner use it.)
+            by_fin = any(values[2] for values in staged)
             cursor.execute(
                 f"""
                 CREATE TEMPORARY TABLE {table} AS
-                SELECT t.*, coalesce(r.id, f.id) AS subject_id,
-                       coalesce(r.erased_at, f.erased_at) IS NOT NULL AS erased
+                SELECT t.*, {"coalesce(r.id, f.id)" if by_fin else "r.id"} AS subject_id,
+                       {"coalesce(r.erased_at, f.erased_at)" if by_fin else "r.erased_at"}
+                         IS NOT NULL AS erased
                 FROM {table}_rows t
                 LEFT JOIN register_datasubject r
                   ON r.organisation_id = %(org)s AND t.ref <> '' AND r.external_ref = t.ref
+                 AND r.external_ref <> ''
+                """
+                + (
+                    """
                 LEFT JOIN register_datasubject f
                   ON f.organisation_id = %(org)s AND t.fin <> '' AND f.fin = t.fin
                  AND r.id IS NULL
-                """,
+                """
+                    if by_fin
+                    else ""
+                ),
                 {"org": self.organisation.pk},
             )
             cursor.execute(f"DROP TABLE {table}_rows")
             # Only the bad rows come back. A duplicate is a good row whose key an earlier good
             # row already has (the report names that first row).
+            first_n = (
+                """min(n) FILTER (
+                     WHERE subject_id IS NOT NULL AND NOT erased AND NOT later_error
+                   ) OVER (PARTITION BY system_id, external_id, category_id)"""
+                if repeated
+                else "NULL::integer"
+            )
             cursor.execute(
                 f"""
                 SELECT n, ref, fin, subject_id IS NULL, erased, later_error, first_n
                 FROM (
-                  SELECT n, ref, fin, subject_id, erased, later_error,
-                         min(n) FILTER (
-                           WHERE subject_id IS NOT NULL AND NOT erased AND NOT later_error
-                         ) OVER (PARTITION BY system_id, external_id, category_id) AS first_n
+                  SELECT n, ref, fin, subject_id, erased, later_error, {first_n} AS first_n
                   FROM {table}
                 ) checked
                 WHERE subject_id IS NULL OR erased OR later_error OR first_n < n

@@ -70,6 +70,41 @@ def test_a_batch_with_three_bad_items_writes_nothing_and_names_each_by_index(sho
     assert not Record.objects.exists()
 
 
+def test_items_with_a_nul_character_or_an_unknown_field_are_named_by_index_and_field(shop):
+    _organisation, _system, (a, b, c, _d), _dpo, client = shop
+    batch = {
+        "records": [
+            item(a, "T-1"),
+            item(b, "T-\x002"),
+            {**item(c, "T-3"), "note": "not a column"},
+            {**item(c, "T-4"), "subject_fin": None, "activity": "lo\x00ans"},
+        ]
+    }
+
+    response = client.post("/records/batch", batch)
+
+    assert response.status_code == 422
+    nul = "Value error, Text may not contain the NUL character."
+    assert problem(response)["errors"] == [
+        {"index": 1, "field": "external_id", "reason": nul},
+        {"index": 2, "field": "note", "reason": "Extra inputs are not permitted"},
+        {"index": 3, "field": "activity", "reason": nul},
+    ]
+    assert not Record.objects.exists()
+
+
+def test_the_same_record_twice_in_a_batch_is_refused_at_its_second_index(shop):
+    _organisation, _system, (a, b, _c, _d), _dpo, client = shop
+    batch = {"records": [item(a, "T-1"), item(b, "T-2"), item(b, "T-1", collected_at="2021-01-01")]}
+
+    response = client.post("/records/batch", batch)
+
+    assert problem(response)["errors"] == [
+        {"index": 2, "field": "external_id", "reason": "The same record appears in row 0."}
+    ]
+    assert not Record.objects.exists()
+
+
 def test_the_same_batch_again_with_its_idempotency_key_changes_nothing(shop):
     organisation, system, (a, b, _c, _d), _dpo, client = shop
     batch = {"records": [item(a, "T-1"), item(b, "T-2")]}
