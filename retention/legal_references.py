@@ -38,12 +38,15 @@ def _current_and_scheduled_versions(regime_codes, today):
     return keep
 
 
-def references_in_use(organisation_ids, today=None):
-    """{reference id: [where it is cited]} for the organisations' regimes and rules."""
+def references_in_use(organisations, today=None):
+    """{reference id: [where it is cited]} for the organisations' regimes and rules
+    (``organisations``: rows of Organisation, or their ids)."""
     today = today or timezone.localdate()
-    organisations = Organisation.objects.filter(pk__in=organisation_ids)
-    regime_codes = set(organisations.values_list("regime", flat=True))
-    countries = {str(c) for c in organisations.values_list("country", flat=True)}
+    if not all(isinstance(o, Organisation) for o in organisations):
+        organisations = list(Organisation.objects.filter(pk__in=organisations))
+    organisation_ids = [o.pk for o in organisations]
+    regime_codes = {o.regime for o in organisations}
+    countries = {str(o.country) for o in organisations}
     uses = defaultdict(list)
 
     versions = _current_and_scheduled_versions(regime_codes, today)
@@ -78,9 +81,9 @@ def references_in_use(organisation_ids, today=None):
     return {pk: sorted(set(where)) for pk, where in uses.items()}
 
 
-def unverified_references_in_use(organisation_ids, today=None):
+def unverified_references_in_use(organisations, today=None):
     """[(reference, [where it is cited])] of the unverified references, by code."""
-    uses = references_in_use(organisation_ids, today)
+    uses = references_in_use(organisations, today)
     return [
         (reference, uses[reference.pk])
         for reference in LegalReference.objects.unverified().filter(pk__in=uses)
