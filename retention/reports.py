@@ -15,16 +15,14 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import tablib
-from django.conf import settings
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.utils import resolution_order
 
 from dpo_portal.dashboard import Panel, count, organisation_ids
 from dpo_portal.register.models import DataCategory, Organisation, System
+from dpo_portal.register.translation import in_language, language_columns
 from dpo_portal.reports import (
     ReportAdmin,
     may_view_report,
@@ -233,7 +231,7 @@ class RetentionReportAdmin(ReportAdmin):
 # --- the dashboard panel ----------------------------------------------------------------------
 
 PANEL_SYSTEMS = 8
-_SYSTEM_NAME_FIELDS = tuple(f"system__name_{code}" for code in settings.MODELTRANSLATION_LANGUAGES)
+_SYSTEM_NAME_FIELDS = language_columns("name", prefix="system__")
 
 
 def last_sweeps(organisations):
@@ -288,12 +286,8 @@ def overdue_by_system(organisation_ids, today):
         .annotate(count=Sum("due"), oldest_days=Max("oldest_overdue_days"))
         .order_by("-count", "system_id")[:PANEL_SYSTEMS]
     )
-    # The system's name in the interface language, falling back as the register does.
-    order = resolution_order(get_language() or settings.LANGUAGE_CODE)
     for row in rows:
-        row["system__name"] = next(
-            (row[f"system__name_{code}"] for code in order if row.get(f"system__name_{code}")), ""
-        )
+        row["system__name"] = in_language(row, "name", prefix="system__")
         # The age today, not on the snapshot's day.
         row["oldest_days"] = (row["oldest_days"] or 0) + (today - row["taken_on"]).days
     return rows, min(days.values())
