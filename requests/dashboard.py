@@ -21,7 +21,9 @@ def open_requests_by_urgency(request, organisations):
         return None
     requests = SubjectRequest.objects.filter(organisation_id__in=ids)
     # The user's own open requests counted in the same pass.
-    counts = requests.urgency_counts(mine=Q(assignee=user))
+    counts = requests.urgency_counts(
+        organisations=[o for o in organisations if o.pk in ids], mine=Q(assignee=user)
+    )
     mine = counts["mine"]
     changelist = reverse("admin:requests_subjectrequest_changelist")
     rows = [
