@@ -19,9 +19,9 @@ class ModelBackendOneQuery(ModelBackend):
             if not user_obj.is_superuser:
                 own = user_obj.user_permissions.through.objects.filter(user_id=user_obj.pk)
                 of_groups = Group.permissions.through.objects.filter(
-                    group__in=user_obj.groups.through.objects.filter(
-                        user_id=user_obj.pk
-                    ).values("group_id")
+                    group__in=user_obj.groups.through.objects.filter(user_id=user_obj.pk).values(
+                        "group_id"
+                    )
                 )
                 permissions = permissions.filter(
                     Q(pk__in=own.values("permission_id"))
