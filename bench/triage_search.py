@@ -90,7 +90,7 @@ def generate(organisation, count, dpo):
       requester_name, requester_email, requester_phone, requester_fin, requester_id_document,
       requester_address, details, registered_late_reason, search_text, identity_status,
       identity_method, assignee_id, status, due_on, extended, extension_reason, outcome_reason,
-      refusal_ground, lateness_note, no_data_held, closed_at
+      refusal_ground, lateness_note, no_data_held, closed_at, requester_account_id
     )
     SELECT %s, now(), now(), reference,
            (ARRAY['deletion','access','correction','existence'])[1 + n % 4], 'email',
@@ -102,7 +102,7 @@ def generate(organisation, count, dpo):
            'pending', '', CASE WHEN n % 3 = 0 THEN %s END,
            CASE WHEN n % 5 = 0 THEN 'completed' ELSE 'in_progress' END,
            current_date + (n % 30 - 10), false, '', '', '', '', false,
-           CASE WHEN n % 5 = 0 THEN now() END
+           CASE WHEN n % 5 = 0 THEN now() END, ''
     FROM rows
     """
     with connection.cursor() as cursor:

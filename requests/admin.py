@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -51,6 +51,7 @@ from . import (
 from .models import (
     CLOSED_STATUSES,
     KIND_LEGAL_REFERENCE,
+    DeadlineEvent,
     IdentityMethod,
     RequestKind,
     RequestReport,
@@ -657,10 +658,29 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
 
     # --- The request page ---------------------------------------------------------------------
 
+    def get_object(self, request, object_id, from_field=None):
+        # The request page reads its request once: the object its context was built from is the
+        # one the form edits and the page renders (with the organisation, person, regime version
+        # and deadline events it shows), not a second copy read by the admin's change view.
+        page_object = getattr(request, "_request_page_object", None)
+        if page_object is not None and from_field is None and str(page_object.pk) == str(object_id):
+            return page_object
+        return super().get_object(request, object_id, from_field)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
+        queryset = self.get_queryset(request).select_related(
+            "organisation", "subject", "regime_version", "assignee"
+        )
+        queryset = queryset.prefetch_related(
+            Prefetch("deadline_events", DeadlineEvent.objects.select_related("by"))
+        )
+        try:
+            obj = queryset.get(pk=self.model._meta.pk.to_python(object_id))
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            obj = None
         context = dict(extra_context or {})
         if obj is not None:
+            request._request_page_object = obj
             context.update(self.request_page_context(request, obj))
         return super().change_view(request, object_id, form_url, context)
 
@@ -692,7 +712,7 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             "regime_version": obj.regime_version,
             "legal_reference": obj.legal_reference,
             "regime": obj.organisation.regime,
-            "deadline_events": obj.deadline_events.select_related("by"),
+            "deadline_events": obj.deadline_events.all(),
             **letter_admin.page_context(request, obj),
             **attachment_admin.page_context(request, obj),
             **conversation_admin.page_context(request, obj),

@@ -2,8 +2,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dpo_portal.dashboard import Panel, panel
-from dpo_portal.register.roles import organisation_ids_for
+from dpo_portal.dashboard import Panel, organisation_ids, panel
 
 from .mailbox.models import IncomingMail, IncomingMailStatus, Mailbox
 from .models import SubjectRequest, Urgency
@@ -17,19 +16,14 @@ def open_requests_by_urgency(request, organisations):
     """Open requests of the user's organisations by urgency and the user's own queue: one
     aggregate query."""
     user = request.user
-    if user.is_superuser:
-        ids = list(organisations.values_list("pk", flat=True))
-    else:
-        ids = list(
-            organisations.filter(
-                pk__in=organisation_ids_for(user, "requests.view_subjectrequest")
-            ).values_list("pk", flat=True)
-        )
+    ids = organisation_ids(request, organisations, "requests.view_subjectrequest")
     if not ids:
         return None
     requests = SubjectRequest.objects.filter(organisation_id__in=ids)
     # The user's own open requests counted in the same pass.
-    counts = requests.urgency_counts(mine=Q(assignee=user))
+    counts = requests.urgency_counts(
+        organisations=[o for o in organisations if o.pk in ids], mine=Q(assignee=user)
+    )
     mine = counts["mine"]
     changelist = reverse("admin:requests_subjectrequest_changelist")
     rows = [
@@ -48,13 +42,7 @@ def incoming_mail(request, organisations):
     """The mailboxes of the user's organisations: drafts waiting, and any mailbox that cannot
     be read (server down, login refused, password not set). Hidden where no mailbox is named.
     Two queries."""
-    user = request.user
-    queryset = organisations
-    if not user.is_superuser:
-        queryset = organisations.filter(
-            pk__in=organisation_ids_for(user, "requests.view_incomingmail")
-        )
-    ids = list(queryset.values_list("pk", flat=True))
+    ids = organisation_ids(request, organisations, "requests.view_incomingmail")
     mailboxes = list(
         Mailbox.objects.filter(organisation_id__in=ids)
         .select_related("organisation")

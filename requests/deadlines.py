@@ -222,13 +222,18 @@ def working_days_to_close(request, cal):
 # --- Urgency, in SQL --------------------------------------------------------------------------
 
 
-def due_soon_limits(on=None):
-    """{organisation id: last date counted as "due soon"} for every organisation."""
+def due_soon_limits(on=None, organisations=None):
+    """{organisation id: last date counted as "due soon"} for every organisation, or for
+    ``organisations`` (rows already read, e.g. the dashboard's)."""
     from dpo_portal.register.models import Organisation
 
     on = on or timezone.localdate()
     by_country = {}
-    for pk, country in Organisation.objects.values_list("pk", "country"):
+    if organisations is None:
+        countries = Organisation.objects.values_list("pk", "country")
+    else:
+        countries = [(organisation.pk, organisation.country) for organisation in organisations]
+    for pk, country in countries:
         by_country.setdefault(str(country), []).append(pk)
     return {
         pk: working_calendar(country).add_working_days(on, DUE_SOON_WORKING_DAYS)
@@ -237,14 +242,14 @@ def due_soon_limits(on=None):
     }
 
 
-def urgency_whens(on=None):
+def urgency_whens(on=None, organisations=None):
     """The urgency rules, in order, as (condition, urgency) pairs; a request that meets none is
     on track. Works out every organisation's due-soon limit: once per page view (the admin
     keeps the result on the request)."""
     from .models import OPEN_STATUSES, RequestStatus, Urgency
 
     on = on or timezone.localdate()
-    limits = due_soon_limits(on)
+    limits = due_soon_limits(on, organisations)
     by_limit = {}
     for pk, limit in limits.items():
         by_limit.setdefault(limit, []).append(pk)

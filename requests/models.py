@@ -240,11 +240,13 @@ class SubjectRequestQuerySet(OrganisationQuerySet):
     def overdue(self, on=None):
         return self.with_urgency(on).filter(urgency=Urgency.OVERDUE)
 
-    def urgency_counts(self, on=None, **more):
+    def urgency_counts(self, on=None, organisations=None, **more):
         """{urgency: count} of the open requests (plus any ``more`` named filtered counts), in
         one aggregate query. Each urgency as its plain condition on status and due_on, counted
-        on a column of request_org_status_due: an index-only scan, no CASE per request."""
-        whens = deadlines.urgency_whens(on)
+        on a column of request_org_status_due: an index-only scan, no CASE per request.
+        ``organisations``: the rows of the organisations counted, when already read (their
+        calendars give the due-soon limits)."""
+        whens = deadlines.urgency_whens(on, organisations)
         return self.open().aggregate(
             **{
                 u.value: models.Count("status", filter=deadlines.urgency_condition(u, whens))

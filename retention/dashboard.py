@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dpo_portal.dashboard import Panel, panel
+from dpo_portal.dashboard import Panel, organisation_ids, panel
 
 from . import connector_disposal, reports, sweep
 from .legal_references import unverified_references_in_use
@@ -20,7 +20,7 @@ def unfinished_sweeps(request, organisations):
     died): said plainly, with how far it got, while the closer resumes it."""
     if not reports.may_view_report(request.user, reports.PERM):
         return None
-    ids = list(organisations.values_list("pk", flat=True))
+    ids = organisation_ids(request, organisations)
     runs = sweep.unfinished_runs(ids, settings.SWEEP_QUIET_SECONDS)
     if not runs:
         return None
@@ -61,12 +61,11 @@ def unverified_legal_references(request, organisations):
     official text: what to verify before quoting it to a data subject or an inspector."""
     if not request.user.has_perm("legal.view_legalreference"):
         return None
-    ids = list(organisations.values_list("pk", flat=True))
-    if not ids:
+    if not organisations:
         return None
     rows = [
         (reference, where, reverse("admin:legal_legalreference_change", args=[reference.pk]))
-        for reference, where in unverified_references_in_use(ids)
+        for reference, where in unverified_references_in_use(organisations)
     ]
     return Panel(
         title=_("Unverified legal references in use"),

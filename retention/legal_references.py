@@ -5,6 +5,9 @@ rule. Set-based: a handful of queries whatever the number of rules."""
 
 from collections import defaultdict
 
+from django.db import connection
+from django.db.models import BigIntegerField, CharField, F, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +20,7 @@ from dpo_portal.legal.models import (
     RequestKindOffer,
 )
 from dpo_portal.register.models import Organisation
+from dpo_portal.register.translation import in_language, language_columns
 
 from .models import RetentionRule
 
@@ -38,12 +42,15 @@ def _current_and_scheduled_versions(regime_codes, today):
     return keep
 
 
-def references_in_use(organisation_ids, today=None):
-    """{reference id: [where it is cited]} for the organisations' regimes and rules."""
+def references_in_use(organisations, today=None):
+    """{reference id: [where it is cited]} for the organisations' regimes and rules
+    (``organisations``: rows of Organisation, or their ids)."""
     today = today or timezone.localdate()
-    organisations = Organisation.objects.filter(pk__in=organisation_ids)
-    regime_codes = set(organisations.values_list("regime", flat=True))
-    countries = {str(c) for c in organisations.values_list("country", flat=True)}
+    if not all(isinstance(o, Organisation) for o in organisations):
+        organisations = list(Organisation.objects.filter(pk__in=organisations))
+    organisation_ids = [o.pk for o in organisations]
+    regime_codes = {o.regime for o in organisations}
+    countries = {str(o.country) for o in organisations}
     uses = defaultdict(list)
 
     versions = _current_and_scheduled_versions(regime_codes, today)
@@ -53,35 +60,97 @@ def references_in_use(organisation_ids, today=None):
             if reference_id:
                 uses[reference_id].append(str(version))
     names = {v.pk: str(v) for v in versions}
-    for version_id, reference_id in RequestKindOffer.objects.filter(
-        version_id__in=names, reference__isnull=False
-    ).values_list("version_id", "reference_id"):
-        uses[reference_id].append(_("%(version)s: request kinds") % {"version": names[version_id]})
-    for version_id, reference_id in RefusalGround.objects.filter(
-        version_id__in=names, reference__isnull=False
-    ).values_list("version_id", "reference_id"):
-        uses[reference_id].append(
-            _("%(version)s: refusal grounds") % {"version": names[version_id]}
-        )
-    for name, reference_id in LegalBasis.objects.filter(
-        regime__in=regime_codes, reference__isnull=False
-    ).values_list("name", "reference_id"):
-        uses[reference_id].append(_("Legal basis: %(name)s") % {"name": name})
-    for name, reference_id in RetentionRule.objects.filter(
-        organisation_id__in=organisation_ids, reference__isnull=False
-    ).values_list("name", "reference_id"):
-        uses[reference_id].append(_("Retention rule: %(name)s") % {"name": name})
-    for rule in RegistrationRule.objects.filter(country__in=countries):
-        for reference_id in (rule.filing_reference_id, rule.fine_reference_id):
-            if reference_id:
-                uses[reference_id].append(_("State registration of information systems"))
+    # The rules citing a reference, from five tables in one UNION ALL: (table, version, names,
+    # reference).
+    for row in _citations(names, regime_codes, organisation_ids, countries):
+        source = row["cited_source"]
+        if source == "offer":
+            where = _("%(version)s: request kinds") % {"version": names[row["cited_version"]]}
+        elif source == "ground":
+            where = _("%(version)s: refusal grounds") % {"version": names[row["cited_version"]]}
+        elif source == "basis":
+            where = _("Legal basis: %(name)s") % {"name": in_language(row, "name", "cited_")}
+        elif source == "rule":
+            where = _("Retention rule: %(name)s") % {"name": in_language(row, "name", "cited_")}
+        else:
+            where = _("State registration of information systems")
+        uses[row["cited_reference"]].append(where)
     return {pk: sorted(set(where)) for pk, where in uses.items()}
 
 
-def unverified_references_in_use(organisation_ids, today=None):
+def unverified_references_in_use(organisations, today=None):
     """[(reference, [where it is cited])] of the unverified references, by code."""
-    uses = references_in_use(organisation_ids, today)
+    uses = references_in_use(organisations, today)
     return [
         (reference, uses[reference.pk])
         for reference in LegalReference.objects.unverified().filter(pk__in=uses)
     ]
+
+
+def _citations(version_ids, regime_codes, organisation_ids, countries):
+    blank = Value("", output_field=CharField())
+    no_version = Cast(Value(None), output_field=BigIntegerField())
+    # Aliases of their own: "reference" and "version" are the tables' own field names.
+    columns = (
+        "cited_source",
+        "cited_version",
+        *language_columns("name", "cited_"),
+        "cited_reference",
+    )
+
+    def cited(queryset, source, reference, version=no_version, names=(blank, blank)):
+        name_columns = dict(zip(language_columns("name", "cited_"), names, strict=True))
+        return (
+            queryset.filter(**{f"{reference}__isnull": False})
+            .order_by()
+            .values()
+            .annotate(
+                cited_source=Value(source, output_field=CharField()),
+                cited_version=version,
+                **name_columns,
+                cited_reference=F(reference),
+            )
+            .values(*columns)
+        )
+
+    languages = tuple(F(column) for column in language_columns("name"))
+    parts = [
+        cited(
+            RequestKindOffer.objects.filter(version_id__in=version_ids),
+            "offer",
+            "reference_id",
+            version=F("version_id"),
+        ),
+        cited(
+            RefusalGround.objects.filter(version_id__in=version_ids),
+            "ground",
+            "reference_id",
+            version=F("version_id"),
+        ),
+        cited(
+            LegalBasis.objects.filter(regime__in=regime_codes),
+            "basis",
+            "reference_id",
+            names=languages,
+        ),
+        cited(
+            RetentionRule.objects.filter(organisation_id__in=organisation_ids),
+            "rule",
+            "reference_id",
+            names=languages,
+        ),
+    ]
+    registration = RegistrationRule.objects.filter(country__in=countries)
+    parts += [
+        cited(registration, "registration", f) for f in ("filing_reference_id", "fine_reference_id")
+    ]
+    # Each part read through a SELECT naming its columns: QuerySet.union() matches columns by
+    # position, and the translated models' querysets put their name columns first.
+    sql, params = [], []
+    for n, part in enumerate(parts):
+        part_sql, part_params = part.query.sql_with_params()
+        sql.append(f"SELECT {', '.join(columns)} FROM ({part_sql}) cited_{n}")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql), params)
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

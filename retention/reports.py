@@ -20,12 +20,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dpo_portal.dashboard import Panel
+from dpo_portal.dashboard import Panel, count, organisation_ids
 from dpo_portal.register.models import DataCategory, Organisation, System
+from dpo_portal.register.translation import in_language, language_columns
 from dpo_portal.reports import (
     ReportAdmin,
     may_view_report,
-    report_organisations,
 )
 
 from .models import DisposalBatch, Record, RecordStatus, RetentionSnapshot
@@ -231,12 +231,13 @@ class RetentionReportAdmin(ReportAdmin):
 # --- the dashboard panel ----------------------------------------------------------------------
 
 PANEL_SYSTEMS = 8
+_SYSTEM_NAME_FIELDS = language_columns("name", prefix="system__")
 
 
-def last_sweeps(organisation_ids):
-    """Per organisation, when the sweep last finished and what it left standing (its
-    ``retention.sweep_finished`` audit event), or None where no sweep has run yet: until then
-    "nothing overdue" would be a guess."""
+def last_sweeps(organisations):
+    """Per organisation (rows of Organisation, in order), when the sweep last finished and what
+    it left standing (its ``retention.sweep_finished`` audit event), or None where no sweep has
+    run yet: until then "nothing overdue" would be a guess. One query."""
     from dpo_portal.audit.models import AuditEvent
 
     latest = (
@@ -244,13 +245,16 @@ def last_sweeps(organisation_ids):
         .order_by("-created_at", "-pk")
         .values("pk")[:1]
     )
-    organisations = (
-        Organisation.objects.filter(pk__in=organisation_ids)
-        .annotate(last_sweep_id=Subquery(latest))
-        .order_by("name")
-    )
-    events = AuditEvent.objects.in_bulk([o.last_sweep_id for o in organisations if o.last_sweep_id])
-    return [{"organisation": o.name, "event": events.get(o.last_sweep_id)} for o in organisations]
+    ids = [organisation.pk for organisation in organisations]
+    events = {
+        event.organisation_id: event
+        for event in AuditEvent.objects.filter(
+            pk__in=Organisation.objects.filter(pk__in=ids)
+            .annotate(last=Subquery(latest))
+            .values("last")
+        )
+    }
+    return [{"organisation": o.name, "event": events.get(o.pk)} for o in organisations]
 
 
 def latest_snapshot_days(organisation_ids):
@@ -278,16 +282,12 @@ def overdue_by_system(organisation_ids, today):
     rows = list(
         RetentionSnapshot.objects.filter(latest, due__gt=0)
         .order_by()
-        .values("system_id", "organisation__name", "taken_on")
+        .values("system_id", "organisation__name", "taken_on", *_SYSTEM_NAME_FIELDS)
         .annotate(count=Sum("due"), oldest_days=Max("oldest_overdue_days"))
         .order_by("-count", "system_id")[:PANEL_SYSTEMS]
     )
-    # System names through the System manager, which reads them in the interface language.
-    names = dict(
-        System.objects.filter(pk__in=[r["system_id"] for r in rows]).values_list("pk", "name")
-    )
     for row in rows:
-        row["system__name"] = names[row["system_id"]]
+        row["system__name"] = in_language(row, "name", prefix="system__")
         # The age today, not on the snapshot's day.
         row["oldest_days"] = (row["oldest_days"] or 0) + (today - row["taken_on"]).days
     return rows, min(days.values())
@@ -299,11 +299,7 @@ def retention_panel(request, organisations):
     retention/dashboard.py)."""
     if not may_view_report(request.user, PERM):
         return None
-    ids = list(
-        organisations.filter(pk__in=report_organisations(request.user, PERM)).values_list(
-            "pk", flat=True
-        )
-    )
+    ids = organisation_ids(request, organisations, PERM)
     today = timezone.localdate()
     overdue, figures_on = overdue_by_system(ids, today)
     batches_url = None
@@ -316,12 +312,12 @@ def retention_panel(request, organisations):
         title=_("Retention"),
         template="retention/dashboard_panel.html",
         context={
-            "last_sweeps": last_sweeps(ids),
+            "last_sweeps": last_sweeps([o for o in organisations if o.pk in ids]),
             "overdue": overdue,
             "figures_on": figures_on,
-            "awaiting": DisposalBatch.objects.filter(organisation_id__in=ids)
-            .awaiting_decision(on=today)
-            .count(),
+            "awaiting": count(
+                DisposalBatch.objects.filter(organisation_id__in=ids).awaiting_decision(on=today)
+            ),
             "batches_url": batches_url,
             "report_url": reverse("admin:retention_report"),
             "several_organisations": len(ids) > 1,

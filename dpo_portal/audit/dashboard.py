@@ -4,21 +4,19 @@ verified (nightly, or by manage.py verify_audit_chain) and its first broken link
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dpo_portal.dashboard import Panel, panel
-from dpo_portal.register.roles import organisation_ids_for
+from dpo_portal.dashboard import Panel, organisation_ids, panel
 
 from .models import AuditChainHead
 
 
 @panel(order=90)
 def audit_chain(request, organisations):
-    allowed = organisations
-    if not request.user.is_superuser:
-        allowed = organisations.filter(
-            pk__in=organisation_ids_for(request.user, "audit.view_auditevent")
-        )
+    allowed = set(organisation_ids(request, organisations, "audit.view_auditevent"))
+    if not allowed:
+        return None
     heads = {head.pk: head for head in AuditChainHead.objects.filter(organisation__in=allowed)}
-    rows = [(organisation, heads.get(organisation.pk)) for organisation in allowed.order_by("name")]
+    # The dashboard's organisations come ordered by name.
+    rows = [(o, heads.get(o.pk)) for o in organisations if o.pk in allowed]
     if not rows:
         return None
     return Panel(

@@ -17,7 +17,10 @@ from functools import lru_cache
 
 import holidays
 from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 from django.utils import translation
+
+from dpo_portal.request_memo import forget, once_per_request
 
 ESTIMATED_MARK = "estimated"
 
@@ -144,14 +147,29 @@ def working_calendar(country="AZ"):
     from .models import CalendarDecision
 
     country = str(country or "AZ").upper()
-    # One query: any decision or day added, changed or removed changes the stamp.
-    stamp = CalendarDecision.objects.filter(country=country).aggregate(
-        decision_count=Count("pk", distinct=True),
-        decision_changed=Max("changed_at"),
-        day_count=Count("days"),
-        day_changed=Max("days__changed_at"),
-    )
-    return _cached_calendar(country, tuple(sorted(stamp.items())))
+
+    def stamp():
+        # One query: any decision or day added, changed or removed changes the stamp.
+        figures = CalendarDecision.objects.filter(country=country).aggregate(
+            decision_count=Count("pk", distinct=True),
+            decision_changed=Max("changed_at"),
+            day_count=Count("days"),
+            day_changed=Max("days__changed_at"),
+        )
+        return tuple(sorted(figures.items()))
+
+    # Read once per page view: a request page asks the calendar for every deadline it shows.
+    return _cached_calendar(country, once_per_request(("calendar", country), stamp))
+
+
+def _calendar_changed(**kwargs):
+    """A decision saved during a request is counted by that request's next lookup."""
+    forget("calendar")
+
+
+for _model in ("legal.CalendarDecision", "legal.CalendarDay"):
+    post_save.connect(_calendar_changed, sender=_model, dispatch_uid=f"calendar-{_model}-save")
+    post_delete.connect(_calendar_changed, sender=_model, dispatch_uid=f"calendar-{_model}-del")
 
 
 @lru_cache(maxsize=32)

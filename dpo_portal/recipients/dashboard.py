@@ -1,11 +1,10 @@
 """The recipient register's dashboard panel: reviews overdue, contracts expiring or expired,
 transfers abroad without a mechanism (found by the dashboard's autodiscovery)."""
 
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dpo_portal.dashboard import Panel, panel
+from dpo_portal.dashboard import Panel, count, organisation_ids, panel
 from dpo_portal.register.models import Recipient
 
 EXPIRY_WINDOW_DAYS = 60
@@ -13,35 +12,37 @@ EXPIRY_WINDOW_DAYS = 60
 
 @panel(order=15)
 def recipient_register(request, organisations):
-    """Reviews overdue, contracts expiring or expired, transfers without a mechanism: two
-    aggregate queries whatever the size of the register."""
+    """Reviews overdue, contracts expiring or expired, transfers without a mechanism: counted
+    with the dashboard's other counters, whatever the size of the register."""
     if not request.user.has_perm("register.view_recipient"):
         return None
     today = timezone.localdate()
-    recipients = Recipient.objects.filter(organisation_id__in=organisations.values("pk"))
-    counts = recipients.aggregate(
-        overdue=Count("pk", filter=Q(next_review_due__lt=today)),
-        expiring=Count(
-            "pk",
-            filter=Q(
-                contract_expires_on__gte=today,
-                contract_expires_on__lte=today + timezone.timedelta(days=EXPIRY_WINDOW_DAYS),
-            ),
-        ),
-        expired=Count("pk", filter=Q(contract_expires_on__lt=today)),
+    recipients = Recipient.objects.filter(
+        organisation_id__in=organisation_ids(request, organisations)
     )
-    gaps = recipients.abroad_without_mechanism().count()
+    expiring = recipients.filter(
+        contract_expires_on__gte=today,
+        contract_expires_on__lte=today + timezone.timedelta(days=EXPIRY_WINDOW_DAYS),
+    )
     rows = [
-        (_("Recipient reviews overdue"), counts["overdue"], "register/recipient/?review=overdue"),
+        (
+            _("Recipient reviews overdue"),
+            count(recipients.filter(next_review_due__lt=today)),
+            "register/recipient/?review=overdue",
+        ),
         (
             _("Contracts expiring within 60 days"),
-            counts["expiring"],
+            count(expiring),
             "register/recipient/?contract=expiring",
         ),
-        (_("Contracts expired"), counts["expired"], "register/recipient/?contract=expired"),
+        (
+            _("Contracts expired"),
+            count(recipients.filter(contract_expires_on__lt=today)),
+            "register/recipient/?contract=expired",
+        ),
         (
             _("Transfers abroad without a mechanism"),
-            gaps,
+            count(recipients.abroad_without_mechanism()),
             "register/recipient/?abroad=gap",
         ),
     ]

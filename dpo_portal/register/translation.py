@@ -8,7 +8,10 @@ The history models are registered too: simple-history copies every column of a r
 history row, the language columns included, so each change is kept in both languages.
 """
 
+from django.conf import settings
+from django.utils.translation import get_language
 from modeltranslation.translator import TranslationOptions, register
+from modeltranslation.utils import resolution_order
 
 from .models import DataCategory, Recipient, Source, SubjectType, System
 
@@ -40,3 +43,17 @@ class SystemTranslation(NameAndDescription):
 @register([Recipient, Recipient.history.model])
 class RecipientTranslation(NameAndDescription):
     pass
+
+
+def in_language(values, field, prefix=""):
+    """The value of translated ``field`` in the interface language, falling back as the models
+    do, from a row read with ``values()`` over its language columns (``{prefix}{field}_az``…):
+    what reading the plain field gives, for queries that read the columns themselves."""
+    order = resolution_order(get_language() or settings.LANGUAGE_CODE)
+    return next(
+        (values[f"{prefix}{field}_{c}"] for c in order if values.get(f"{prefix}{field}_{c}")), ""
+    )
+
+
+def language_columns(field, prefix=""):
+    return tuple(f"{prefix}{field}_{code}" for code in settings.MODELTRANSLATION_LANGUAGES)
