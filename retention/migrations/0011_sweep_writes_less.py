@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('consent', '0007_legal_bases_in_az_and_en'),
         ('register', '0008_register_content_in_az_and_en'),
-        ('retention', '0009_sweep_runs_for_the_closer'),
+        ('retention', '0010_batch_disposed_in_its_source'),
     ]
 
     operations = [
