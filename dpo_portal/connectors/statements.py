@@ -28,7 +28,8 @@ class Postgres:
     name = "postgresql"
 
     def ident(self, name):
-        return sql.Identifier(name)
+        # psycopg reads every % of the composed query as a placeholder, quoted names included.
+        return sql.Identifier(name.replace("%", "%%"))
 
     def compose(self, template, *parts):
         return sql.SQL(template).format(*parts)
@@ -52,7 +53,7 @@ class Postgres:
         )
 
     def shape(self, statement, connection):
-        return statement.query.as_string(connection)
+        return statement.query.as_string(connection).replace("%%", "%")
 
 
 class TextDialect:

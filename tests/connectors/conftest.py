@@ -88,6 +88,7 @@ def pg_source(monkeypatch):
             return cursor.fetchall() if cursor.description else []
 
     query.kind = "postgresql"
+    query.owner = owner
     query.tables = lambda: {
         row[0] for row in query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     }
