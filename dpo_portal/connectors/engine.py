@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import psycopg
 import pymysql
+import pymysql.cursors
 from django.utils.translation import gettext as _
 from pymysql.constants import CLIENT, CR, ER
 
@@ -394,6 +395,13 @@ class MySQLSession(Session):
     def _execute(self, statement):
         with self.connection.cursor() as cursor:
             return cursor.execute(statement.query, statement.params)
+
+    def _stream(self, statement, size):
+        # An unbuffered cursor: rows arrive from the server as they are read, not all at once.
+        with self.connection.cursor(pymysql.cursors.SSCursor) as cursor:
+            cursor.execute(statement.query, statement.params)
+            while rows := cursor.fetchmany(size):
+                yield rows
 
     def commit(self):
         self.connection.commit()
