@@ -19,7 +19,6 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from modeltranslation.utils import build_localized_fieldname
 
 from consent.models import Consent, ProcessingActivity
 from dpo_portal.audit.models import AuditEvent
@@ -32,6 +31,7 @@ from dpo_portal.register.models import (
     Source,
     System,
 )
+from dpo_portal.register.translation import by_translation
 from retention.models import Record, RecordStatus, RetentionRule
 
 from .models import IdentityStatus, RequestKind, SubjectRequest, TaskReceipt
@@ -104,11 +104,15 @@ def _names(model, ids):
 
 
 def _name_ranks(model, ids):
-    """{pk: rank} by name in the active language as the database sorts it; rows of the same
-    name share a rank, so their records interleave by pk as an ORDER BY name, pk does."""
+    """{pk: rank} by name as shown in the active language, as the database sorts it; rows of the
+    same name share a rank, so their records interleave by pk as an ORDER BY name, pk does."""
     ranks, previous, rank = {}, object(), 0
-    column = build_localized_fieldname("name", translation.get_language())
-    ordered = model.objects.filter(pk__in=ids).order_by(column, "pk").values_list("pk", column)
+    ordered = (
+        model.objects.filter(pk__in=ids)
+        .annotate(shown=by_translation("name"))
+        .order_by("shown", "pk")
+        .values_list("pk", "shown")
+    )
     for position, (pk, name) in enumerate(ordered):
         if name != previous:
             rank, previous = position, name
@@ -131,7 +135,9 @@ def records_by_system(rows, progress=None):
     # The System queryset names and orders them in the active language.
     systems = {
         system.pk: system.name
-        for system in System.objects.filter(pk__in=ids("system_id")).order_by("name")
+        for system in System.objects.filter(pk__in=ids("system_id")).order_by(
+            by_translation("name"), "pk"
+        )
     }
     categories = _names(DataCategory, ids("category_id"))
     category_rank = _name_ranks(DataCategory, ids("category_id"))
@@ -228,7 +234,7 @@ def _activities(subject):
         )
         .select_related("legal_basis")
         .prefetch_related("recipients", "sources", "categories")
-        .order_by("name")
+        .order_by(by_translation("name"), "pk")
     )
 
 
@@ -263,7 +269,7 @@ def gather(subject, *, progress=None, on_total=None):
     recipient_ids |= {d.recipient_id for d in disclosures}
     recipients = list(
         Recipient.objects.filter(organisation_id=organisation.pk, pk__in=recipient_ids).order_by(
-            "category", "name"
+            "category", by_translation("name"), "pk"
         )
     )
     by_category = OrderedDict()
@@ -271,7 +277,7 @@ def gather(subject, *, progress=None, on_total=None):
         by_category.setdefault(recipient.get_category_display(), []).append(recipient.name)
     source_ids = {s.pk for a in activities for s in a.sources.all()}
     sources = Source.objects.filter(organisation_id=organisation.pk, pk__in=source_ids).order_by(
-        "name"
+        by_translation("name"), "pk"
     )
     retention = retention_facts(rows, categories)
     consents = (

@@ -9,6 +9,8 @@ history row, the language columns included, so each change is kept in both langu
 """
 
 from django.conf import settings
+from django.db.models import CharField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import get_language
 from modeltranslation.translator import TranslationOptions, register
 from modeltranslation.utils import resolution_order
@@ -57,3 +59,13 @@ def in_language(values, field, prefix=""):
 
 def language_columns(field, prefix=""):
     return tuple(f"{prefix}{field}_{code}" for code in settings.MODELTRANSLATION_LANGUAGES)
+
+
+def by_translation(field):
+    """An ORDER BY expression for translated ``field`` as a page shows it: the interface
+    language's column, falling back as reading the field does. A plain ``order_by(field)`` sorts
+    by the active language's column alone, so entries written in the other language only would
+    come out in no particular order."""
+    order = resolution_order(get_language() or settings.LANGUAGE_CODE)
+    shown = (NullIf(f"{field}_{code}", Value("")) for code in order)
+    return Coalesce(*shown, Value(""), output_field=CharField())
