@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 from django.db.models import Count
@@ -22,6 +23,7 @@ from django.db.models import Count
 from dpo_portal.audit.models import AuditEvent
 from dpo_portal.celery import app
 from retention.models import DisposalBatch, Record, RecordStatus, SweepChunk, SweepRun
+from retention.sweep import plan_chunks
 from retention.tasks import start_sweep
 from tests.factories import make_subject
 
@@ -92,6 +94,20 @@ def wait_for(condition, seconds, what, processes=()):
     pytest.fail(f"{what} within {seconds} s\n{logs}")
 
 
+def waiting_on(locker):
+    """The server processes waiting for a lock this test's connection holds."""
+    # Activity is read once per transaction unless the snapshot is dropped, and the locks are
+    # held in one.
+    locker.execute("SELECT pg_stat_clear_snapshot()")
+    return [
+        pid
+        for (pid,) in locker.execute(
+            "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            [locker.info.backend_pid],
+        )
+    ]
+
+
 def inventory():
     organisation, system, category, rule = retention_world("acme")
     subjects = [make_subject(organisation) for _ in range(20)]
@@ -116,6 +132,14 @@ def inventory():
 def test_a_sweep_whose_worker_is_killed_finishes_by_itself(tmp_path):
     organisation = inventory()
     app.control.purge()
+    # The worker is to be killed while it holds a chunk, not in the instant between two: from
+    # the fourth chunk on, a due record is locked (by this test) before the sweep starts, so the
+    # worker sweeps three chunks, then waits on the lock, its chunk unacknowledged.
+    locker = psycopg.connect(database_url())
+    locker.execute(
+        "SELECT 1 FROM retention_record WHERE id = ANY(%s) FOR UPDATE",
+        [[first_pk for first_pk, _ in plan_chunks(chunk_size=CHUNK)[3:]]],
+    )
     first = worker(tmp_path, "first")
     processes = [first]
     try:
@@ -125,16 +149,20 @@ def test_a_sweep_whose_worker_is_killed_finishes_by_itself(tmp_path):
         total = chunks.count()
         assert total == (EXPIRED + RUNNING) // CHUNK
 
+        blocked = []
         wait_for(
-            lambda: chunks.exclude(finished_at=None).count() >= 3,
+            lambda: blocked.extend(waiting_on(locker)) or blocked,
             120,
-            "the first worker did not start sweeping",
+            "the first worker did not reach a locked record",
             processes,
         )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
+        # Its server session, waiting on the lock, would outlive it until TCP noticed.
+        locker.execute("SELECT pg_terminate_backend(%s)", [blocked[0]])
+        locker.rollback()
         done_when_killed = chunks.exclude(finished_at=None).count()
-        assert done_when_killed < total  # killed mid-sweep, chunks still to do
+        assert 1 <= done_when_killed <= 3  # killed mid-sweep, chunks still to do
 
         processes += [
             worker(tmp_path, "second"),
@@ -147,6 +175,7 @@ def test_a_sweep_whose_worker_is_killed_finishes_by_itself(tmp_path):
             processes,
         )
     finally:
+        locker.close()
         for process in processes:
             stop(process)
         connection.close()
