@@ -58,7 +58,7 @@ def pg_source(monkeypatch):
             )
     owner = {**admin, "dbname": name}
     with psycopg.connect(**owner, autocommit=True) as connection:
-        seed(lambda q, p: connection.execute(q, p), "%s")
+        seed(lambda q, p: connection.execute(q, p or None), "%s")
         connection.execute(
             sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(
                 sql.Identifier(reader)
@@ -84,7 +84,7 @@ def pg_source(monkeypatch):
 
     def query(text, params=()):
         with psycopg.connect(**owner, autocommit=True) as connection:
-            cursor = connection.execute(text, params)
+            cursor = connection.execute(text, params or None)
             return cursor.fetchall() if cursor.description else []
 
     query.kind = "postgresql"

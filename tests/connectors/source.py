@@ -24,14 +24,15 @@ SCHEMA = [
     """CREATE TABLE calls (
         id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id),
         phone VARCHAR(30), recorded_on DATE)""",
-    # A table whose names need quoting: a quote, a double quote, a backtick and a comment marker
-    # (MariaDB reads the double quotes with ANSI_QUOTES, the tests' own SQL only).
+    # A table whose names need quoting: a quote, a double quote, a backtick, a comment marker and
+    # percent signs, one shaped like a driver's placeholder (MariaDB reads the double quotes with
+    # ANSI_QUOTES, the tests' own SQL only).
     'CREATE TABLE "notes ""x""" (id INTEGER PRIMARY KEY,'
     " customer_id INTEGER NOT NULL REFERENCES customers (id),"
-    ' "O\'Brien said ""hi"" `x`; --" VARCHAR(200))',
+    ' "O\'Brien said ""hi"" `x`; -- %s 100%" VARCHAR(200))',
 ]
 # The tests' direct SQL reading that column (double quotes: ANSI SQL, as every engine reads it).
-NOTES_QUERY = 'SELECT "O\'Brien said ""hi"" `x`; --" FROM "notes ""x""" ORDER BY id'
+NOTES_QUERY = 'SELECT "O\'Brien said ""hi"" `x`; -- %s 100%" FROM "notes ""x""" ORDER BY id'
 
 DATA_MAP = """\
 dataset:
@@ -113,7 +114,7 @@ dataset:
             fides_meta:
               references:
                 - {dataset: allall_loans, field: customers.id, direction: from}
-          - name: O'Brien said "hi" `x`; --
+          - name: O'Brien said "hi" `x`; -- %s 100%
             data_categories: [user.content]
 """
 
@@ -152,8 +153,12 @@ def seed(execute, placeholder):
 
     def insert(table, columns, rows):
         marks = ", ".join([placeholder] * len(columns))
+        # The drivers that take %s read every % of the statement, the names' included.
+        names = f"{table} ({', '.join(columns)})"
+        if placeholder == "%s":
+            names = names.replace("%", "%%")
         for row in rows:
-            execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(row))
+            execute(f"INSERT INTO {names} VALUES ({marks})", list(row))
 
     insert(
         "customers",
@@ -173,7 +178,7 @@ def seed(execute, placeholder):
         ["id", "customer_id", "phone", "recorded_on"],
         [(i, c, "+994500000000", DAY) for i, c in CALLS],
     )
-    insert('"notes ""x"""', ["id", "customer_id", '"O\'Brien said ""hi"" `x`; --"'], NOTES)
+    insert('"notes ""x"""', ["id", "customer_id", '"O\'Brien said ""hi"" `x`; -- %s 100%"'], NOTES)
 
 
 def map_identified_by(identity):
