@@ -120,6 +120,9 @@ def text(row, column):
     return str(value).strip()
 
 
+AMBIGUOUS = object()  # a FIN that more than one person in the register has
+
+
 class Staged:
     """What build() hands to write() on PostgreSQL: the validated rows, left in the temporary
     table of this connection (never copied back into Python)."""
@@ -226,6 +229,13 @@ class Importer:
         )
 
     @staticmethod
+    def _ambiguous():
+        return RowError(
+            "subject_fin",
+            _("More than one person in the register has this FIN: give the person's reference."),
+        )
+
+    @staticmethod
     def _duplicate(first_row):
         return RowError(
             "external_id", _("The same record appears in row %(row)s.") % {"row": first_row}
@@ -302,22 +312,31 @@ class Importer:
             # when a row gives a FIN: it reads the register again, for nothing otherwise. (The
             # reference's unique index is partial: external_ref <> '' lets the planner use it.)
             by_fin = any(values[2] for values in staged)
+            # A FIN is no key of the register (two entries may carry one by mistake): the FINs
+            # are grouped first, and a FIN of more than one person is refused, not guessed.
             cursor.execute(
                 f"""
                 CREATE TEMPORARY TABLE {table} AS
                 SELECT t.*, {"coalesce(r.id, f.id)" if by_fin else "r.id"} AS subject_id,
-                       {"coalesce(r.erased_at, f.erased_at)" if by_fin else "r.erased_at"}
-                         IS NOT NULL AS erased
+                       CASE WHEN r.id IS NOT NULL THEN r.erased_at IS NOT NULL
+                            ELSE {"coalesce(f.erased, false)" if by_fin else "false"}
+                       END AS erased,
+                       {"coalesce(f.people, 0) > 1" if by_fin else "false"} AS ambiguous
                 FROM {table}_rows t
                 LEFT JOIN register_datasubject r
                   ON r.organisation_id = %(org)s AND t.ref <> '' AND r.external_ref = t.ref
                  AND r.external_ref <> ''
                 """
                 + (
-                    """
-                LEFT JOIN register_datasubject f
-                  ON f.organisation_id = %(org)s AND t.fin <> '' AND f.fin = t.fin
-                 AND r.id IS NULL
+                    f"""
+                LEFT JOIN (
+                  SELECT fin, min(id) AS id, bool_or(erased_at IS NOT NULL) AS erased,
+                         count(*) AS people
+                  FROM register_datasubject
+                  WHERE organisation_id = %(org)s
+                    AND fin IN (SELECT fin FROM {table}_rows WHERE fin <> '')
+                  GROUP BY fin
+                ) f ON t.fin <> '' AND f.fin = t.fin AND r.id IS NULL
                 """
                     if by_fin
                     else ""
@@ -329,27 +348,31 @@ class Importer:
             # row already has (the report names that first row).
             first_n = (
                 """min(n) FILTER (
-                     WHERE subject_id IS NOT NULL AND NOT erased AND NOT later_error
+                     WHERE subject_id IS NOT NULL AND NOT ambiguous AND NOT erased
+                       AND NOT later_error
                    ) OVER (PARTITION BY system_id, external_id, category_id)"""
                 if repeated
                 else "NULL::integer"
             )
             cursor.execute(
                 f"""
-                SELECT n, ref, fin, subject_id IS NULL, erased, later_error, first_n
+                SELECT n, ref, fin, subject_id IS NULL, ambiguous, erased, later_error, first_n
                 FROM (
-                  SELECT n, ref, fin, subject_id, erased, later_error, {first_n} AS first_n
+                  SELECT n, ref, fin, subject_id, ambiguous, erased, later_error,
+                         {first_n} AS first_n
                   FROM {table}
                 ) checked
-                WHERE subject_id IS NULL OR erased OR later_error OR first_n < n
+                WHERE subject_id IS NULL OR ambiguous OR erased OR later_error OR first_n < n
                 """
             )
             bad = cursor.fetchall()
         if bad:
             by_number = dict(rows)
-            for number, ref, fin, missing, erased, later_error, first_n in bad:
+            for number, ref, fin, missing, ambiguous, erased, later_error, first_n in bad:
                 if missing:
                     error = self._not_found(ref, fin)
+                elif ambiguous:
+                    error = self._ambiguous()
                 elif erased:
                     error = self._erased(ref)
                 elif later_error:
@@ -427,7 +450,8 @@ class Importer:
                 for value, pk, erased_at in subjects.filter(**{f"{field}__in": chunk}).values_list(
                     field, "pk", "erased_at"
                 ):
-                    target[value] = (pk, erased_at is not None)
+                    # A FIN may be on two entries by mistake: neither is taken for the row.
+                    target[value] = AMBIGUOUS if value in target else (pk, erased_at is not None)
         return by_ref, by_fin
 
     def _build_in_python(self, rows):
@@ -442,6 +466,8 @@ class Importer:
                     found = by_fin.get(fin)
                 if found is None:
                     raise self._not_found(ref, fin)
+                if found is AMBIGUOUS:
+                    raise self._ambiguous()
                 subject_id, erased = found
                 if erased:
                     raise self._erased(ref)

@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from dpo_portal.jobs.imports import mask
 from dpo_portal.jobs.models import Job, start_job
 from dpo_portal.jobs.tasks import run_job
 from dpo_portal.register.models import Role
@@ -39,6 +40,16 @@ def _run(organisation, user, content, filename="records.csv"):
     run_job(job.pk)
     job.refresh_from_db()
     return job
+
+
+@pytest.fixture(autouse=True, params=["in SQL", "in Python"])
+def build_path(request, monkeypatch):
+    """Every test on both ways of checking a file: set-based in PostgreSQL (COPY into a
+    temporary table) and row by row in Python (SQLite, the embedded default)."""
+    if request.param == "in Python":
+        monkeypatch.setattr(
+            Importer, "build", lambda self, rows, progress=None: self._build_in_python(rows)
+        )
 
 
 @pytest.fixture
@@ -273,3 +284,33 @@ def test_the_written_records_carry_person_codes_rule_and_expiry(world):
         ),
     ]
     assert Record.objects.get(external_id="T-1").created_at == existing.created_at
+
+
+@pytest.mark.django_db
+def test_a_fin_two_people_share_is_refused_and_the_reference_still_finds_the_person(world):
+    """Two register entries with one FIN (a duplicate entered by mistake): a row naming only the
+    FIN is refused under its column, never given to one of them; a row with the reference is
+    the person it names."""
+    organisation, _system, _category, _rule, (a, _b, _c), dpo = world
+    make_subject(organisation, fin=a.fin)
+    content = _csv(
+        f"acme,{a.external_ref},{a.fin},core,txn,,T-1,2020-01-31,",
+        f"acme,,{a.fin},core,txn,,T-2,2020-01-31,",
+    )
+
+    job = _run(organisation, dpo, content)
+
+    assert job.status == Job.Status.FAILED
+    assert Record.objects.count() == 0
+    lines = bytes(job.result).decode("utf-8-sig").strip().splitlines()
+    assert lines[1:] == [
+        f"3,subject_fin,{mask(a.fin)},More than one person in the register has this FIN: give"
+        " the person's reference."
+    ]
+
+    fixed = _run(
+        organisation, dpo, _csv(f"acme,{a.external_ref},{a.fin},core,txn,,T-1,2020-01-31,")
+    )
+
+    assert fixed.status == Job.Status.DONE
+    assert Record.objects.get().subject == a
