@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dpo_portal.deletion import NeverDeletedAdmin, NeverDeletedInline
+from dpo_portal.legal.models import RequestKindOffer
 from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.models import (
     DataSubject,
@@ -271,6 +272,15 @@ class RequestTaskInline(NeverDeletedInline, admin.TabularInline):
             .select_related("system", "resolved_by")
             .prefetch_related("receipts")
         )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        tasks = getattr(request, "_request_page_tasks", None)
+        if tasks is None:
+            return formset
+        # The request page has read these tasks for its fulfilment panel (same rows, same
+        # order, receipts included): the read-only inline shows them without a second query.
+        return type(formset.__name__, (formset,), {"get_queryset": lambda self: tasks})
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -668,11 +678,19 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
         return super().get_object(request, object_id, from_field)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        queryset = self.get_queryset(request).select_related(
-            "organisation", "subject", "regime_version", "assignee"
-        )
-        queryset = queryset.prefetch_related(
-            Prefetch("deadline_events", DeadlineEvent.objects.select_related("by"))
+        # Not the list's queryset: the page works out its one request's urgency in Python
+        # (urgency_on), so the list's urgency column, which reads every organisation's
+        # calendar country, would be a query for nothing.
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("organisation", "subject", "regime_version", "assignee")
+            .prefetch_related(
+                Prefetch("deadline_events", DeadlineEvent.objects.select_related("by")),
+                Prefetch(
+                    "regime_version__kinds", RequestKindOffer.objects.select_related("reference")
+                ),
+            )
         )
         try:
             obj = queryset.get(pk=self.model._meta.pk.to_python(object_id))

@@ -40,7 +40,9 @@ RECORDS_SHOWN_PER_SYSTEM = 20
 def change_context(request, obj):
     action = fulfilment.task_action_for(obj)
     subject = obj.subject if obj.subject_id and not obj.subject.is_erased else None
-    tasks = list(obj.tasks.select_related("system", "resolved_by"))
+    tasks = list(obj.tasks.select_related("system", "resolved_by").prefetch_related("receipts"))
+    if request.method == "GET":
+        request._request_page_tasks = tasks  # the tasks inline shows the same rows
     waiting = open_approvals(actions=fulfilment.DISPOSAL_STEP.values(), targets=tasks)
     for task in tasks:
         task.first_approval = waiting.get(task.pk)

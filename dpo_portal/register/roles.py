@@ -126,12 +126,13 @@ def organisation_ids_for(user, perm):
 
 def _memberships(user):
     """(organisation_id, role) of all the user's memberships: one query per request, however
-    many rights a page asks about (the admin's sidebar alone asks about every model)."""
+    many rights a page asks about (the admin's sidebar alone asks about every model), and the
+    same one that reads the user's permissions (security/backends.py)."""
+    from dpo_portal.security.backends import read_access
+
     cache_ = user.__dict__.setdefault("_organisation_ids_cache", {})
     if None not in cache_:
-        cache_[None] = tuple(
-            Membership.objects.filter(user=user).values_list("organisation_id", "role")
-        )
+        cache_[None] = read_access(user).memberships
     return cache_[None]
 
 
@@ -175,6 +176,10 @@ def sync_user_groups(user):
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_organisation_ids_cache", None)
+    user.__dict__.pop("_perm_cache", None)
+    from dpo_portal.security.backends import forget_access
+
+    forget_access()
 
 
 def signatory(user, organisation_id):
