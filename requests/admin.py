@@ -275,11 +275,11 @@ class RequestTaskInline(NeverDeletedInline, admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        tasks = getattr(request, "_request_page_tasks", None)
-        if tasks is None:
+        if obj is None or request.method != "GET":
             return formset
-        # The request page has read these tasks for its fulfilment panel (same rows, same
-        # order, receipts included): the read-only inline shows them without a second query.
+        # The fulfilment panel shows the same rows (same order, receipts included): the
+        # read-only inline takes them from it, without a second query.
+        tasks = fulfilment_admin.request_tasks(request, obj)
         return type(formset.__name__, (formset,), {"get_queryset": lambda self: tasks})
 
     def has_add_permission(self, request, obj=None):

@@ -20,6 +20,7 @@ from consent.models import Consent
 from dpo_portal.approvals.services import open_approvals
 from dpo_portal.register.erasure import warn_if_naming_a_person
 from dpo_portal.register.roles import organisation_ids_for
+from dpo_portal.request_memo import once_per_request
 from retention.services import record_overview_by_system
 
 from . import access, connector_admin, fulfilment, letters, lifecycle, services
@@ -37,12 +38,22 @@ def _may_change(user, obj):
 RECORDS_SHOWN_PER_SYSTEM = 20
 
 
+def request_tasks(request, obj):
+    """The request's tasks with their systems, resolvers and receipts, for the fulfilment panel
+    and the tasks inline: read once per GET. A POST reads them again, after what it saved."""
+
+    def read():
+        return list(obj.tasks.select_related("system", "resolved_by").prefetch_related("receipts"))
+
+    if request.method != "GET":
+        return read()
+    return once_per_request(("request_tasks", obj.pk), read)
+
+
 def change_context(request, obj):
     action = fulfilment.task_action_for(obj)
     subject = obj.subject if obj.subject_id and not obj.subject.is_erased else None
-    tasks = list(obj.tasks.select_related("system", "resolved_by").prefetch_related("receipts"))
-    if request.method == "GET":
-        request._request_page_tasks = tasks  # the tasks inline shows the same rows
+    tasks = request_tasks(request, obj)
     waiting = open_approvals(actions=fulfilment.DISPOSAL_STEP.values(), targets=tasks)
     for task in tasks:
         task.first_approval = waiting.get(task.pk)

@@ -8,12 +8,17 @@ their memberships; which *organisation's* rows they reach is decided per request
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Cast
 from django.utils.module_loading import module_has_submodule
+
+from dpo_portal.request_memo import forget, once_per_request
 
 from .models import Membership, Role
 
@@ -124,12 +129,73 @@ def organisation_ids_for(user, perm):
     return cache_[perm]
 
 
+# --- a user's rights, read once per HTTP request ---------------------------------------------
+
+_MEMBERSHIP, _PERMISSION = "membership", "permission"
+
+
+@dataclass(frozen=True)
+class Access:
+    permissions: frozenset  # "app_label.codename"; empty for an inactive user
+    memberships: tuple  # (organisation_id, role)
+
+
+def read_access(user):
+    """The user's permissions and memberships, read together once per HTTP request."""
+    return once_per_request(("access", user.pk), lambda: _read_access(user))
+
+
+def forget_access():
+    """After a write to memberships or groups inside a request: read them again."""
+    forget("access")
+
+
+def _read_access(user):
+    rows = _tagged(
+        Membership.objects.filter(user_id=user.pk),
+        _MEMBERSHIP,
+        Cast("organisation_id", CharField()),
+        F("role"),
+    )
+    if user.is_active:
+        permissions = _tagged(
+            _permissions(user), _PERMISSION, F("content_type__app_label"), F("codename")
+        )
+        rows = rows.union(permissions, all=True)
+    permissions, memberships = set(), []
+    for kind, first, second in rows:
+        if kind == _MEMBERSHIP:
+            memberships.append((int(first), second))
+        else:
+            permissions.add(f"{first}.{second}")
+    return Access(frozenset(permissions), tuple(memberships))
+
+
+def _tagged(queryset, kind, first, second):
+    return (
+        queryset.order_by()
+        .annotate(access_kind=Value(kind), access_first=first, access_second=second)
+        .values_list("access_kind", "access_first", "access_second")
+    )
+
+
+def _permissions(user):
+    permissions = Permission.objects.all()
+    if user.is_superuser:
+        return permissions
+    own = user.user_permissions.through.objects.filter(user_id=user.pk)
+    of_groups = Group.permissions.through.objects.filter(
+        group__in=user.groups.through.objects.filter(user_id=user.pk).values("group_id")
+    )
+    return permissions.filter(
+        Q(pk__in=own.values("permission_id")) | Q(pk__in=of_groups.values("permission_id"))
+    )
+
+
 def _memberships(user):
     """(organisation_id, role) of all the user's memberships: one query per request, however
     many rights a page asks about (the admin's sidebar alone asks about every model), and the
-    same one that reads the user's permissions (security/backends.py)."""
-    from dpo_portal.security.backends import read_access
-
+    same one that reads the user's permissions (read_access)."""
     cache_ = user.__dict__.setdefault("_organisation_ids_cache", {})
     if None not in cache_:
         cache_[None] = read_access(user).memberships
@@ -177,8 +243,6 @@ def sync_user_groups(user):
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_organisation_ids_cache", None)
     user.__dict__.pop("_perm_cache", None)
-    from dpo_portal.security.backends import forget_access
-
     forget_access()
 
 
