@@ -39,11 +39,14 @@ RECORDS_SHOWN_PER_SYSTEM = 20
 
 
 def request_tasks(request, obj):
-    """The request's tasks with their systems, resolvers and receipts, for the fulfilment panel
-    and the tasks inline: read once per GET. A POST reads them again, after what it saved."""
+    """The request's tasks with their systems, owners, resolvers and receipts, for the
+    fulfilment panel and the tasks inline: read once per GET. A POST reads them again, after
+    what it saved."""
 
     def read():
-        return list(obj.tasks.select_related("system", "resolved_by").prefetch_related("receipts"))
+        return list(
+            obj.tasks.select_related("system", "owner", "resolved_by").prefetch_related("receipts")
+        )
 
     if request.method != "GET":
         return read()
@@ -108,7 +111,10 @@ def change_context(request, obj):
             "consents": consents,
             "is_deletion": obj.kind == RequestKind.DELETION,
             "packages_offered": obj.kind in access.PACKAGE_KINDS,
-            "package_jobs": list(access.package_jobs(obj).select_related("started_by")),
+            # The packages themselves are read when downloaded, not to list their jobs.
+            "package_jobs": access.package_jobs(obj)
+            .select_related("started_by")
+            .defer("payload", "result"),
         },
     }
 

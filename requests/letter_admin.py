@@ -57,7 +57,8 @@ def admin_urls(model_admin):
 def page_context(request, obj):
     """What the request page's letters panel needs."""
     return {
-        "letters": obj.letters.select_related("created_by", "sent_by"),
+        # The page lists the letters; each one's PDF is read when it is downloaded.
+        "letters": obj.letters.select_related("created_by", "sent_by").defer("pdf"),
         "letter_kinds": LetterKind.choices,
         "languages": letters.letter_languages(obj),
     }

@@ -1,8 +1,9 @@
 """The staff pages a team works in all day answer in a fixed number of queries: the dashboard, the
 triage queue, the record list, a data subject's page, the recipient register and a request's page
 ask the same number with a handful of rows as with several times more (no query per row, per
-system or per person); the lists and the subject page at most twelve, the dashboard (a panel per
-app, its counters counted in one statement) and the request page (its sections) a few more."""
+system, per task or per person); the lists, the subject page and a new request's page at most
+twelve, the dashboard (a panel per app, its counters counted in one statement) and the page of a
+request being worked on (tasks in every system, letters, messages) a few more."""
 
 import itertools
 
@@ -12,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dpo_portal.register.models import DataSubject, Role
-from requests.models import SubjectRequest
+from requests import access, conversation, fulfilment, letters, services
+from requests.models import IdentityMethod, IdentityStatus, SubjectRequest
 from retention.models import RecordStatus
 from retention.snapshots import take_snapshots
 from tests.factories import (
@@ -35,12 +37,19 @@ PAGE_BUDGET = 12
 # heads, the legal references in use (versions, citing rules, references), the disposals that
 # failed in a connected system. The figure moves only when a panel is added.
 DASHBOARD_BUDGET = 17
-# The request page: the same 3, then its request with organisation, person and regime version,
-# its deadline events, the request kinds offered with their references, the calendar's stamp,
-# tasks (the inline shows the same rows), the person's records by system (counts, rows shown),
-# access packages, refusal grounds, letters, attachments, messages, signatures, and the
-# assignee choices.
-REQUEST_PAGE_BUDGET = 17
+# A new request's page (PAGE_BUDGET): the same 3, then its request with organisation, person and
+# regime version, its deadline events, the request kinds offered with their references, the
+# calendar's stamp, tasks (the inline shows the same rows), the person's records by system
+# (counts, rows shown), one statement for the sections' small row sets (letters, attachments,
+# messages, signature checks, refusal grounds, access packages: dpo_portal/read_together.py),
+# and the assignee choices: 12.
+# A request being worked on (tasks in every system of the person, letters, messages, access
+# packages) reads what its sections' rows carry on top: the tasks' receipts, the approvals
+# waiting on them, the systems with a connector and the connectors' runs, the tasks and
+# records again for the closing check (what stands before closing), the messages' attachments,
+# and who may be given a task.
+WORKED_REQUEST_PAGE_BUDGET = 20
+SPECIAL_BUDGETS = {"dashboard", "worked request page"}
 _n = itertools.count(1)
 
 
@@ -53,6 +62,9 @@ def add_rows(organisation, dpo, size):
         category = make_category(organisation, f"cat-{n}", name=f"Category {n}")
         rule = make_rule(organisation, f"rule-{n}", name=f"Rule {n}", category=category)
         subject = make_subject(organisation)
+        worked = DataSubject.objects.filter(organisation=organisation).order_by("pk").first()
+        if worked != subject:  # the worked request's person has records in every system
+            make_record(organisation, subject=worked, system=system, category=category, rule=rule)
         for status in (RecordStatus.ACTIVE, RecordStatus.DUE):
             make_record(
                 organisation,
@@ -70,9 +82,25 @@ def add_rows(organisation, dpo, size):
     take_snapshots()
 
 
+def work_on(organisation, dpo):
+    """The first person's request, being worked on: identity verified, a task in each system
+    holding their records (the assignee's), and one more letter, message and access package."""
+    request = SubjectRequest.objects.get(pk=request_of(organisation, 0).pk)
+    if request.identity_status != IdentityStatus.VERIFIED:
+        services.verify_identity(request, method=IdentityMethod.ID_DOCUMENT_SEEN, actor=dpo)
+    fulfilment.open_tasks_for(request, actor=dpo)
+    letters.create_letter(request, language="az", actor=dpo)
+    conversation.write_to_person(request, body="Sənədlərinizi aldıq.", acting_user=dpo)
+    access.start_access_package(request, actor=dpo)
+
+
+def request_of(organisation, person):
+    subject = DataSubject.objects.filter(organisation=organisation).order_by("pk")[person]
+    return SubjectRequest.objects.filter(subject=subject).order_by("pk").first()
+
+
 def pages(organisation):
     subject = DataSubject.objects.filter(organisation=organisation).order_by("pk").first()
-    request = SubjectRequest.objects.filter(subject=subject).order_by("pk").first()
     return {
         "dashboard": reverse("admin:index"),
         "triage queue": reverse("admin:requests_subjectrequest_changelist"),
@@ -82,7 +110,12 @@ def pages(organisation):
         "due records": reverse("admin:retention_record_changelist") + "?status__exact=due",
         "subject page": reverse("admin:register_datasubject_change", args=[subject.pk]),
         "recipient register": reverse("admin:register_recipient_changelist"),
-        "request page": reverse("admin:requests_subjectrequest_change", args=[request.pk]),
+        "request page": reverse(
+            "admin:requests_subjectrequest_change", args=[request_of(organisation, 1).pk]
+        ),
+        "worked request page": reverse(
+            "admin:requests_subjectrequest_change", args=[request_of(organisation, 0).pk]
+        ),
     }
 
 
@@ -103,13 +136,15 @@ def test_staff_pages_ask_as_many_queries_with_few_rows_as_with_many(client):
     dpo = make_user(Role.DPO, organisation, username="counted-dpo")
     log_in(client, dpo)
     add_rows(organisation, dpo, 2)
+    work_on(organisation, dpo)
     few = query_counts(client, organisation)
 
     add_rows(organisation, dpo, 8)
+    work_on(organisation, dpo)
     many = query_counts(client, organisation)
 
     assert many == few
     assert many["dashboard"] <= DASHBOARD_BUDGET
-    assert many["request page"] <= REQUEST_PAGE_BUDGET
-    pages_ = {name: n for name, n in many.items() if name not in {"dashboard", "request page"}}
+    assert many["worked request page"] <= WORKED_REQUEST_PAGE_BUDGET
+    pages_ = {n: count for n, count in many.items() if n not in SPECIAL_BUDGETS}
     assert {name: n for name, n in pages_.items() if n > PAGE_BUDGET} == {}
