@@ -751,20 +751,21 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
             "refusal_late": timezone.localdate() > obj.refusal_due_on,
             "may_record_no_data": obj.is_open and obj.subject_id is None and not obj.no_data_held,
         }
-        context.update(fulfilment_admin.change_context(request, obj))
         # The sections' row sets are small and independent of one another: one statement reads
-        # them all (a page view of twelve queries, not seventeen).
-        fulfil = context["fulfil"]
-        sections = read_together(
-            letters=context["letters"],
-            attachments=context["attachments"],
-            conversation=context["conversation"],
-            signature_checks=context["signature_checks"],
-            refusal_grounds=context["refusal_grounds"],
-            package_jobs=fulfil["package_jobs"],
-        )
-        fulfil["package_jobs"] = sections.pop("package_jobs")
-        context.update(sections)
+        # them all.
+        sections = {
+            name: context[name]
+            for name in (
+                "letters",
+                "attachments",
+                "conversation",
+                "signature_checks",
+                "refusal_grounds",
+            )
+        }
+        rows = read_together(**sections, **fulfilment_admin.row_sets(obj))
+        context.update({name: rows[name] for name in sections})
+        context.update(fulfilment_admin.change_context(request, obj, rows))
         return context
 
     def get_urls(self):

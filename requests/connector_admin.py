@@ -16,18 +16,26 @@ from . import connector_runs
 from .models import RequestTask, TaskStatus
 
 
-def annotate_tasks(tasks):
-    """Mark each task that a connector can carry out, with its last run: two queries."""
-    systems = set(
-        Connector.objects.filter(system_id__in={t.system_id for t in tasks}, data_map__isnull=False)
+def task_row_sets(obj):
+    """What says which of the request's tasks a connector can carry out, and their last runs:
+    querysets, read with the tasks (read_together)."""
+    return {
+        "connected_systems": Connector.objects.filter(
+            system_id__in=obj.tasks.values("system_id"), data_map__isnull=False
+        )
         .exclude(kind="api")
-        .values_list("system_id", flat=True)
-    )
-    runs = {}
-    for run in ConnectorRun.objects.filter(task_id__in=[t.pk for t in tasks]).order_by(
-        "created_at"
-    ):
-        runs[run.task_id] = run
+        .order_by()
+        .only("system_id"),
+        "task_runs": ConnectorRun.objects.filter(task_id__in=obj.tasks.values("pk")).order_by(
+            "created_at"
+        ),
+    }
+
+
+def annotate_tasks(tasks, *, connected_systems, task_runs):
+    """Mark each task that a connector can carry out, with its last run."""
+    systems = {connector.system_id for connector in connected_systems}
+    runs = {run.task_id: run for run in task_runs}  # oldest first: the last one stays
     for task in tasks:
         task.connected = (
             task.system_id in systems and task.action in connector_runs.RUN_KIND_FOR_ACTION

@@ -1,8 +1,9 @@
 """The fulfilment part of the request page: records by system, tasks (their owners, due dates
 and resolution), consent withdrawal, completing the request, and the access package.
 
-requests/admin.py adds ``admin_urls`` to its URLs and ``change_context`` to its page; the views
-reuse the request admin's own permission checks (POST only, change permission on this request's
+requests/admin.py adds ``admin_urls`` to its URLs and ``change_context`` to its page (the rows
+of ``row_sets``, read in one statement with the page's other sections); the views reuse the
+request admin's own permission checks (POST only, change permission on this request's
 organisation, 404 for other organisations).
 """
 
@@ -38,26 +39,42 @@ def _may_change(user, obj):
 RECORDS_SHOWN_PER_SYSTEM = 20
 
 
-def request_tasks(request, obj):
+def _tasks_of(obj):
+    return obj.tasks.select_related("system", "owner", "resolved_by").prefetch_related("receipts")
+
+
+def row_sets(obj):
+    """What the fulfilment panel lists, as querysets: the request page reads them in one
+    statement with its other sections (read_together) and gives them to change_context."""
+    return {
+        "tasks": _tasks_of(obj),
+        "approvals": open_approvals(
+            actions=fulfilment.DISPOSAL_STEP.values(), targets=obj.tasks.all()
+        ),
+        **connector_admin.task_row_sets(obj),
+        # The packages themselves are read when downloaded, not to list their jobs.
+        "package_jobs": access.package_jobs(obj)
+        .select_related("started_by")
+        .defer("payload", "result"),
+    }
+
+
+def request_tasks(request, obj, read=None):
     """The request's tasks with their systems, owners, resolvers and receipts, for the
-    fulfilment panel and the tasks inline: read once per GET. A POST reads them again, after
-    what it saved."""
-
-    def read():
-        return list(
-            obj.tasks.select_related("system", "owner", "resolved_by").prefetch_related("receipts")
-        )
-
+    fulfilment panel and the tasks inline: read once per GET (``read``: as the page read them).
+    A POST reads them again, after what it saved."""
+    read = read or (lambda: list(_tasks_of(obj)))
     if request.method != "GET":
         return read()
     return once_per_request(("request_tasks", obj.pk), read)
 
 
-def change_context(request, obj):
+def change_context(request, obj, rows):
+    """The fulfilment panel, from ``rows``: row_sets() read."""
     action = fulfilment.task_action_for(obj)
     subject = obj.subject if obj.subject_id and not obj.subject.is_erased else None
-    tasks = request_tasks(request, obj)
-    waiting = open_approvals(actions=fulfilment.DISPOSAL_STEP.values(), targets=tasks)
+    tasks = request_tasks(request, obj, lambda: rows["tasks"])
+    waiting = {int(approval.target_id): approval for approval in rows["approvals"]}
     for task in tasks:
         task.first_approval = waiting.get(task.pk)
         if task.first_approval is not None:
@@ -67,7 +84,9 @@ def change_context(request, obj):
         task.resolutions = [
             (r.value, r.label) for r in fulfilment.RESOLUTIONS_FOR_ACTION.get(task.action, ())
         ]
-    connector_admin.annotate_tasks(tasks)
+    connector_admin.annotate_tasks(
+        tasks, connected_systems=rows["connected_systems"], task_runs=rows["task_runs"]
+    )
     by_system = (
         record_overview_by_system(subject, shown=RECORDS_SHOWN_PER_SYSTEM)
         if subject is not None
@@ -111,10 +130,7 @@ def change_context(request, obj):
             "consents": consents,
             "is_deletion": obj.kind == RequestKind.DELETION,
             "packages_offered": obj.kind in access.PACKAGE_KINDS,
-            # The packages themselves are read when downloaded, not to list their jobs.
-            "package_jobs": access.package_jobs(obj)
-            .select_related("started_by")
-            .defer("payload", "result"),
+            "package_jobs": rows["package_jobs"],
         },
     }
 

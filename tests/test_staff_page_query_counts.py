@@ -37,18 +37,17 @@ PAGE_BUDGET = 12
 # heads, the legal references in use (versions, citing rules, references), the disposals that
 # failed in a connected system. The figure moves only when a panel is added.
 DASHBOARD_BUDGET = 17
-# A new request's page (PAGE_BUDGET): the same 3, then its request with organisation, person and
-# regime version, its deadline events, the request kinds offered with their references, the
-# calendar's stamp, tasks (the inline shows the same rows), the person's records by system
-# (counts, rows shown), one statement for the sections' small row sets (letters, attachments,
-# messages, signature checks, refusal grounds, access packages: dpo_portal/read_together.py),
-# and the assignee choices: 12.
+# A new request's page (PAGE_BUDGET): the same 3, then its request with organisation, person,
+# regime version and verifier, its deadline events, the request kinds offered with their
+# references, the calendar's stamp, the person's records by system (counts, rows shown), one
+# statement for the sections' small row sets (tasks, the approvals waiting on them, the systems
+# with a connector and the runs, letters, attachments, messages, signature checks, refusal
+# grounds, access packages: dpo_portal/read_together.py), and the assignee choices: 11.
 # A request being worked on (tasks in every system of the person, letters, messages, access
-# packages) reads what its sections' rows carry on top: the tasks' receipts, the approvals
-# waiting on them, the systems with a connector and the connectors' runs, the tasks and
-# records again for the closing check (what stands before closing), the messages' attachments,
-# and who may be given a task.
-WORKED_REQUEST_PAGE_BUDGET = 20
+# packages) reads what its rows carry on top: the tasks' receipts, the tasks and records again
+# for the closing check (what stands before closing), the messages' attachments, and who may be
+# given a task.
+WORKED_REQUEST_PAGE_BUDGET = 16
 SPECIAL_BUDGETS = {"dashboard", "worked request page"}
 _n = itertools.count(1)
 

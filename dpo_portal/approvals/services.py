@@ -13,6 +13,8 @@ goes ahead; the first person cannot confirm their own approval.
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,18 +52,16 @@ def open_approval(*, action, target):
 
 
 def open_approvals(*, actions, targets):
-    """{target pk: first approval waiting for its confirmation} for several objects of one model
-    and any of ``actions``, in one query (a page listing many steps)."""
-    targets = list(targets)
-    if not targets:
-        return {}
-    found = SecondApproval.objects.filter(
+    """The first approvals waiting for their confirmation on ``targets`` (a queryset of one
+    model) for any of ``actions``: one query whatever the number of targets (a page listing
+    many steps), or a part of one (read_together)."""
+    target_ids = targets.annotate(approval_target_id=Cast("pk", CharField()))
+    return SecondApproval.objects.filter(
         action__in=list(actions),
-        target_type=ContentType.objects.get_for_model(targets[0]),
-        target_id__in=[str(target.pk) for target in targets],
+        target_type=ContentType.objects.get_for_model(targets.model),
+        target_id__in=target_ids.values("approval_target_id"),
         second_at__isnull=True,
     ).select_related("first_by")
-    return {int(approval.target_id): approval for approval in found}
 
 
 @transaction.atomic
