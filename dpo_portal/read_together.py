@@ -1,0 +1,106 @@
+"""Several small, independent row sets in one statement: a page's sections (a request's letters,
+attachments, messages…) each cost a round trip and a query of the page's budget, though each is
+a handful of rows on an index.
+
+``read_together(letters=qs1, attachments=qs2)`` sends one ``SELECT`` of one ``json_agg``
+subquery per queryset, each being the queryset's own SQL (its filters, joins, ordering, slice),
+and gives back model instances as iterating each queryset would: the same columns (deferred
+fields stay deferred), ``select_related`` objects, annotations, and the related manager's own
+object (``obj.letters``' letters know ``obj``). The values arrive as JSON and are turned back
+into Python by each field's ``to_python``. Each queryset's ``prefetch_related`` runs afterwards,
+as usual (one query per lookup, and none for an empty row set).
+
+Binary and decimal columns do not survive JSON (bytea as hex text, numeric as a float): defer
+them, or read such a queryset on its own. On a database other than PostgreSQL each queryset is
+simply read in turn.
+"""
+
+import json
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
+from django.db.models.query import ModelIterable, get_related_populators, prefetch_related_objects
+
+_NOT_IN_JSON = (models.BinaryField, models.DecimalField)
+
+
+def read_together(**querysets):
+    """{name: list of the queryset's model instances}. A value that is not a queryset (a list
+    the caller already has) comes back as it is."""
+    read = {
+        name: value
+        for name, value in querysets.items()
+        if not isinstance(value, models.QuerySet) or value._result_cache is not None
+    }
+    pending = {name: qs for name, qs in querysets.items() if name not in read}
+    databases = {queryset.db for queryset in pending.values()}
+    if len(databases) > 1 or (pending and connections[databases.pop()].vendor != "postgresql"):
+        read.update((name, list(queryset)) for name, queryset in pending.items())
+        pending = {}
+
+    readers, subqueries, params = [], [], []
+    for name, queryset in pending.items():
+        if queryset._iterable_class is not ModelIterable:
+            raise TypeError(f"{name}: read_together reads model instances, not values()")
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        try:
+            # Aliased columns: a join's "id" and the model's own are told apart by position.
+            sql, sql_params = compiler.as_sql(with_col_aliases=True)
+        except EmptyResultSet:
+            read[name] = []
+            continue
+        for expression, _sql, alias in compiler.select:
+            if isinstance(expression.output_field, _NOT_IN_JSON):
+                raise TypeError(f"{name}: defer {alias or expression}, it does not survive JSON")
+        readers.append((name, queryset, compiler))
+        # json_agg takes the rows in the order the subquery gives them (its ORDER BY).
+        subqueries.append(f"(SELECT coalesce(json_agg(r), '[]') FROM ({sql}) AS r)")
+        params.extend(sql_params)
+    if subqueries:
+        with connections[readers[0][1].db].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(subqueries), params)
+            row_sets = cursor.fetchone()
+        for (name, queryset, compiler), rows in zip(readers, row_sets, strict=True):
+            read[name] = _instances(queryset, compiler, rows)
+    return {
+        name: list(read[name]) if isinstance(read[name], models.QuerySet) else read[name]
+        for name in querysets
+    }
+
+
+def _instances(queryset, compiler, rows):
+    if isinstance(rows, str):
+        rows = json.loads(rows)
+    fields = [expression.output_field for expression, _sql, _alias in compiler.select]
+    rows = [
+        [
+            None if value is None else field.to_python(value)
+            for field, value in zip(fields, row.values(), strict=False)
+        ]
+        for row in rows
+    ]
+    # What ModelIterable does with the rows of a cursor.
+    db, select, klass_info = queryset.db, compiler.select, compiler.klass_info
+    model_fields = select[klass_info["select_fields"][0] : klass_info["select_fields"][-1] + 1]
+    start = klass_info["select_fields"][0]
+    init_list = [column[0].target.attname for column in model_fields]
+    related_populators = get_related_populators(klass_info, select, db)
+    known = [
+        (field, objects)
+        for field, objects in queryset._known_related_objects.items()
+        if field.from_fields == ["self"]
+    ]
+    instances = []
+    for row in rows:
+        instance = klass_info["model"].from_db(db, init_list, row[start : start + len(init_list)])
+        for populator in related_populators:
+            populator.populate(row, instance)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(instance, name, row[position])
+        for field, objects in known:
+            if not field.is_cached(instance) and getattr(instance, field.attname) in objects:
+                setattr(instance, field.name, objects[getattr(instance, field.attname)])
+        instances.append(instance)
+    if queryset._prefetch_related_lookups:
+        prefetch_related_objects(instances, *queryset._prefetch_related_lookups)
+    return instances
