@@ -15,25 +15,24 @@ their own: what a panel reads is best left in its context as a placeholder,
 - ``count(queryset)``: the number of rows;
 - ``count_each(queryset, name=Q(...), ...)``: {name: the number of rows meeting each condition},
   in one pass over the rows;
-- ``rows(queryset.values(...).order_by(...), then=...)``: the rows as dicts, converted as the ORM
-  would (dates, times, arrays), in their order, then passed to ``then`` if given;
+- ``rows(queryset, then=...)``: the rows as iterating the queryset gives them (model instances,
+  or a ``values()`` queryset's dicts), then passed to ``then`` if given;
 
 and once every panel has run, the dashboard reads all the placeholders in one SQL statement per
-database (a subquery each) and puts the results in their place. A panel needs a query of its own
+database (a subquery each; the rows as JSON, see ``read_together``, on PostgreSQL, and each row
+set apart elsewhere) and puts the results in their place. A panel needs a query of its own
 only for what depends on something read first.
 """
 
-import datetime
 import json
 from dataclasses import dataclass, field
 
-from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, Window
-from django.db.models.functions import RowNumber
-from django.utils import timezone
+from django.db.models import BooleanField, ExpressionWrapper
 from django.utils.module_loading import autodiscover_modules
 
+from dpo_portal.read_together import in_one_statement, json_subquery
 from dpo_portal.register.roles import organisation_ids_for
 
 _PANELS = []
@@ -112,70 +111,27 @@ class CountedEach(Deferred):
 
 
 class Rows(Deferred):
-    __slots__ = ("fields",)
+    __slots__ = ("decode",)
 
     def __init__(self, queryset, then):
         super().__init__(queryset, then)
-        self.fields = None
+        self.decode = list
 
     def subquery(self, connection):
-        # Each row as a JSON array led by its place in the queryset's order (a window over the
-        # same ordering), so the order survives the aggregate on every engine.
-        order = [
-            (F(item[1:]).desc() if item.startswith("-") else F(item))
-            if isinstance(item, str)
-            else item
-            for item in self.queryset.query.order_by
-        ]
-        numbered = self.queryset.annotate(dashboard_row=Window(RowNumber(), order_by=order))
-        compiler = numbered.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        names = [alias for _expression, _sql, alias in compiler.select]
-        self.fields = [
-            (alias, expression.output_field)
-            for (expression, _sql, alias) in compiler.select
-            if alias != "dashboard_row"
-        ]
-        columns = ", ".join(f"c{n}" for n in range(len(names)))
-        kinds = [
-            expression.output_field.get_internal_type() for expression, _s, _a in compiler.select
-        ]
-        row = ", ".join(
-            [f"c{names.index('dashboard_row')}"]
-            + [
-                # SQLite keeps JSON as text, which json_array would quote as a string.
-                f"json(c{n})" if kind == "JSONField" and connection.vendor == "sqlite" else f"c{n}"
-                for n, (alias, kind) in enumerate(zip(names, kinds, strict=True))
-                if alias != "dashboard_row"
-            ]
-        )
-        aggregate = "json_agg" if connection.vendor == "postgresql" else "json_group_array"
-        return (
-            f"(WITH numbered({columns}) AS ({sql}) "
-            f"SELECT {aggregate}({_json_array(connection)}({row})) FROM numbered)",
-            params,
-        )
+        if not in_one_statement(connection.alias):
+            return None  # read on its own (see _read_placeholders)
+        try:
+            sql, params, self.decode = json_subquery(self.queryset)
+        except EmptyResultSet:
+            return "NULL", []
+        return sql, params
 
     def read(self, raw):
-        return [
-            {
-                alias: _python(field, item)
-                for (alias, field), item in zip(self.fields, rest, strict=True)
-            }
-            for _n, *rest in sorted(_parsed(raw) or [], key=lambda row: row[0])
-        ]
+        return self.decode(raw or [])
 
 
 def _json_array(connection):
     return "json_build_array" if connection.vendor == "postgresql" else "json_array"
-
-
-def _python(field, item):
-    value = field.to_python(item)
-    # SQLite keeps times in UTC without an offset, as its own converter assumes.
-    if isinstance(value, datetime.datetime) and settings.USE_TZ and timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.UTC)
-    return value
 
 
 def _parsed(raw):
@@ -195,9 +151,9 @@ def count_each(queryset, then=None, **conditions):
 
 
 def rows(queryset, then=None):
-    """A placeholder for ``list(queryset)`` of a ``values()`` queryset (ordered by field names or
-    expressions), replaced by the rows as dicts; ``then(rows)``, if given, makes the value put in
-    the context."""
+    """A placeholder for ``list(queryset)`` (model instances, or a ``values()`` queryset's dicts:
+    see ``read_together``), replaced by the rows; ``then(rows)``, if given, makes the value put
+    in the context."""
     return Rows(queryset, then)
 
 
@@ -227,7 +183,7 @@ def panels_for(request, organisations):
         if item is not None:
             item.order = order
             result.append(item)
-    _read_together(result)
+    _read_placeholders(result)
     return [item for item in result if not item.hidden_unless or item.context[item.hidden_unless]]
 
 
@@ -254,7 +210,7 @@ def _replaced(value, numbers):
     return value
 
 
-def _read_together(panels):
+def _read_placeholders(panels):
     """Every panel's placeholders, read in one statement per database."""
     found = []
     for item in panels:
@@ -267,14 +223,20 @@ def _read_together(panels):
     numbers = {}
     for alias, placeholders in by_database.items():
         connection = connections[alias]
-        parts, params = [], []
+        together, parts, params = [], [], []
         for placeholder in placeholders:
-            sql, sql_params = placeholder.subquery(connection)
-            parts.append(sql)
-            params.extend(sql_params)
+            subquery = placeholder.subquery(connection)
+            if subquery is None:  # rows this database does not give as JSON: read apart
+                numbers[id(placeholder)] = placeholder.value(list(placeholder.queryset))
+                continue
+            together.append(placeholder)
+            parts.append(subquery[0])
+            params.extend(subquery[1])
+        if not parts:
+            continue
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             row = cursor.fetchone()
-        numbers.update({id(p): p.value(raw) for p, raw in zip(placeholders, row, strict=True)})
+        numbers.update({id(p): p.value(raw) for p, raw in zip(together, row, strict=True)})
     for item in panels:
         item.context = _replaced(item.context, numbers)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dpo_portal.dashboard import Panel, _read_together, count, count_each, rows
+from dpo_portal.dashboard import Panel, _read_placeholders, count, count_each, rows
 from retention.models import SweepRun
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def runs():
 def read(context):
     panel = Panel(title="t", template="t.html", context=context)
     with CaptureQueriesContext(connection) as captured:
-        _read_together([panel])
+        _read_placeholders([panel])
     return panel.context, len(captured.captured_queries)
 
 
