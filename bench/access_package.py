@@ -74,7 +74,8 @@ def main():
         "SELECT count(*) FROM retention_record WHERE subject_id = %s AND status <> 'disposed'",
         [subject.pk],
     )
-    request = SimpleNamespace(subject=subject, reference="BENCH-ACCESS")
+    # No request row: pk None, so no system has exported anything for it.
+    request = SimpleNamespace(pk=None, subject=subject, reference="BENCH-ACCESS")
     rows = []
     for language in ("az", "en"):
         with CaptureQueriesContext(connection) as captured:

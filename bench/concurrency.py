@@ -6,7 +6,9 @@ request pages and the dashboard (after bench/generate.py and bench/pages.py).
 Starts `gunicorn dpo_portal.wsgi` (gthread, --workers processes x 4 threads, the bench settings)
 on a free loopback port. Each simulated user has a session of their own, signed in with the
 second factor (bench.common.staff_client), and loops over the queue, a request page and the
-dashboard, one page after the other with no think time, for --seconds. Measured per run: pages
+dashboard for --seconds, one page after the other with no think time (a stress test: every
+user asks for a page the moment the last one arrives) or, with --think T, pausing between 0.5 T
+and 1.5 T seconds after each page as a person reading it does. Measured per run: pages
 served, pages/s, p50/p95 latency, errors (anything but 200, or no answer in 30 s). The baseline
 is the same loop with one user, run first: p95 is printed as a multiple of its p95 too.
 Plain urllib threads (a few dozen, bounded in time and count): no load tool to install.
@@ -14,6 +16,7 @@ Plain urllib threads (a few dozen, bounded in time and count): no load tool to i
 
 import argparse
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -93,14 +96,17 @@ def start_server(port, workers):
     sys.exit("bench: gunicorn did not start")
 
 
-def run(port, cookies, paths, seconds):
-    """Every user loops over ``paths`` until ``seconds`` have passed; returns (latencies,
-    errors, wall seconds)."""
+def run(port, cookies, paths, seconds, think=0.0):
+    """Every user loops over ``paths`` until ``seconds`` have passed, pausing about ``think``
+    seconds after each page; returns (latencies, errors, wall seconds)."""
     latencies, errors, lock = [], [], threading.Lock()
     stop = time.monotonic() + seconds
 
     def user(cookie, offset):
         n = offset
+        pause = random.Random(offset)  # the same pauses on every run
+        if think:  # users who start at once do not stay in step
+            time.sleep(pause.uniform(0, think))
         while time.monotonic() < stop:
             path = paths[n % len(paths)]
             n += 1
@@ -118,6 +124,8 @@ def run(port, cookies, paths, seconds):
             elapsed = time.perf_counter() - start
             with lock:
                 (latencies if ok else errors).append(elapsed)
+            if think:
+                time.sleep(pause.uniform(0.5 * think, 1.5 * think))
 
     threads = [
         threading.Thread(target=user, args=(cookie, n), daemon=True)
@@ -143,6 +151,9 @@ def main():
     parser.add_argument("--users", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a user reads a page (0: stress)"
+    )
     args = parser.parse_args()
     setup_django()
     from requests.models import SubjectRequest
@@ -173,7 +184,7 @@ def main():
         run(port, cookies[:2], paths, 3)  # warm-up: imports, templates, connections
         baseline_p95 = None
         for users in [1, *args.users]:
-            latencies, errors, wall = run(port, cookies[:users], paths, args.seconds)
+            latencies, errors, wall = run(port, cookies[:users], paths, args.seconds, args.think)
             p50 = percentile(latencies, 0.50) * 1000
             p95 = percentile(latencies, 0.95) * 1000
             if users == 1:
@@ -199,7 +210,8 @@ def main():
             server.wait()
     report(
         f"gunicorn, {args.workers} workers x 4 threads, staff on the queue, request pages and the "
-        f"dashboard ({args.seconds} s per run, loopback)",
+        f"dashboard ({args.seconds} s per run, loopback, "
+        + (f"{args.think:g} s reading each page)" if args.think else "no think time)"),
         [
             *rows,
             ("target", f"20 users: p95 <= {TARGET_P95_MS} ms and 0 errors; 50 users: 0 errors"),

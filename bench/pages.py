@@ -121,6 +121,7 @@ def measure(client, url, params, repeat):
         "baseline_ms": median_ms(baseline),
         "slowest_ms": round(float(slowest["time"]) * 1000, 1),
         "slowest_sql": " ".join(slowest["sql"].split())[:200],
+        "all": queries,
     }
 
 
@@ -129,6 +130,9 @@ def main():
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--show-sql", action="store_true", help="print each page's slowest SQL")
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print every query of a page over target"
+    )
     args = parser.parse_args()
     setup_django()
     from django.contrib.auth import get_user_model
@@ -160,6 +164,10 @@ def main():
         )
         if args.show_sql:
             rows.append(("", result["slowest_sql"]))
+        if args.show_queries and not ok:
+            for query in result["all"]:
+                sql = " ".join(query["sql"].split())
+                rows.append((f"  {float(query['time']) * 1000:6.1f} ms", sql[:160]))
     report(
         f"staff pages, {records:,} records, {requests:,} requests, as the DPO "
         f"(median of {args.repeat}; baseline: the password-change page, same loop)",

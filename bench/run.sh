@@ -12,7 +12,8 @@
 #   BENCH_IMPORT_ROWS=100000
 #   BENCH_REQUESTS=100000        subject requests for the staff pages (bench/pages.py)
 #   BENCH_ACCESS_RECORDS=10000   records of the one person in the access package
-#   BENCH_STAFF_SECONDS=30       each concurrency run (1, 20, 50 staff on gunicorn)
+#   BENCH_STAFF_SECONDS=30       each concurrency run (1, 20, 50 staff on gunicorn, reading
+#                                each page ~5 s, then again with no pause)
 #   BENCH_SWEEP_ONLY=0           1: only the sweeps at both sizes (no admin list, imports, pages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,8 @@ if [ "$SWEEP_ONLY" != 1 ]; then
   # --- staff pages, the access package, staff at once (issue 12) -------------------------------
   "$PY" bench/pages.py --requests "$REQUESTS"
   "$PY" bench/access_package.py --records "$ACCESS_RECORDS"
+  # Twice: as people work (reading each page about 5 s) and as a stress test (no pause at all).
+  "$PY" bench/concurrency.py --users 20 50 --seconds "$STAFF_SECONDS" --think 5
   "$PY" bench/concurrency.py --users 20 50 --seconds "$STAFF_SECONDS"
 fi
 

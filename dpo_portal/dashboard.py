@@ -9,17 +9,30 @@ for the whole dashboard: iterate it, or take ``organisation_ids(request, organis
 rather than filtering it again) and returns a Panel, or None to stay hidden (e.g. for a role that
 may not see it).
 
-Panels run set-based queries whatever the size of the inventory. A figure that is only a number of
-rows is best left as ``count(queryset)`` in the panel's context: once every panel has run, the
-dashboard counts all of them in one SQL statement (one scalar subquery each) and puts the numbers
-in their place, so a panel's gaps and counters cost no round trip of their own.
+Panels run set-based queries whatever the size of the inventory, and most need no round trip of
+their own: what a panel reads is best left in its context as a placeholder,
+
+- ``count(queryset)``: the number of rows;
+- ``count_each(queryset, name=Q(...), ...)``: {name: the number of rows meeting each condition},
+  in one pass over the rows;
+- ``rows(queryset, then=...)``: the rows as iterating the queryset gives them (model instances,
+  or a ``values()`` queryset's dicts), then passed to ``then`` if given;
+
+and once every panel has run, the dashboard reads all the placeholders in one SQL statement per
+database (a subquery each; the rows as JSON, see ``read_together``, on PostgreSQL, and each row
+set apart elsewhere) and puts the results in their place. A panel needs a query of its own
+only for what depends on something read first.
 """
 
+import json
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper
 from django.utils.module_loading import autodiscover_modules
 
+from dpo_portal.read_together import in_one_statement, json_subquery
 from dpo_portal.register.roles import organisation_ids_for
 
 _PANELS = []
@@ -31,6 +44,8 @@ class Panel:
     template: str
     context: dict = field(default_factory=dict)
     order: int = 100
+    # The context key whose value, once read, must not be empty for the panel to be shown.
+    hidden_unless: str | None = None
 
 
 def panel(order=100):
@@ -42,18 +57,104 @@ def panel(order=100):
     return register
 
 
-class Counted:
-    """The number of rows of ``queryset``, counted with the other panels' (see ``count``)."""
+class Deferred:
+    """A value a panel reads with the other panels' in one statement (see the module's doc)."""
 
-    __slots__ = ("queryset",)
+    __slots__ = ("queryset", "then")
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, then=None):
         self.queryset = queryset
+        self.then = then
+
+    def subquery(self, connection):
+        """(SQL of a scalar subquery, params)."""
+        raise NotImplementedError
+
+    def read(self, raw):
+        return raw
+
+    def value(self, raw):
+        value = self.read(raw)
+        return self.then(value) if self.then else value
+
+
+class Counted(Deferred):
+    def subquery(self, connection):
+        sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
+        return f"(SELECT COUNT(*) FROM ({sql}) counted)", params
+
+
+class CountedEach(Deferred):
+    __slots__ = ("conditions",)
+
+    def __init__(self, queryset, conditions, then):
+        super().__init__(queryset, then)
+        self.conditions = conditions
+
+    def subquery(self, connection):
+        # Each condition as a boolean column of the rows, summed over one pass.
+        flags = self.queryset.order_by().values(
+            **{
+                f"flag_{n}": ExpressionWrapper(condition, output_field=BooleanField())
+                for n, condition in enumerate(self.conditions.values())
+            }
+        )
+        sql, params = flags.query.sql_with_params()
+        sums = ", ".join(
+            f"COALESCE(SUM(CASE WHEN flag_{n} THEN 1 ELSE 0 END), 0)"
+            for n in range(len(self.conditions))
+        )
+        return f"(SELECT {_json_array(connection)}({sums}) FROM ({sql}) flagged)", params
+
+    def read(self, raw):
+        return dict(zip(self.conditions, _parsed(raw), strict=True))
+
+
+class Rows(Deferred):
+    __slots__ = ("decode",)
+
+    def __init__(self, queryset, then):
+        super().__init__(queryset, then)
+        self.decode = list
+
+    def subquery(self, connection):
+        if not in_one_statement(connection.alias):
+            return None  # read on its own (see _read_placeholders)
+        try:
+            sql, params, self.decode = json_subquery(self.queryset)
+        except EmptyResultSet:
+            return "NULL", []
+        return sql, params
+
+    def read(self, raw):
+        return self.decode(raw or [])
+
+
+def _json_array(connection):
+    return "json_build_array" if connection.vendor == "postgresql" else "json_array"
+
+
+def _parsed(raw):
+    # PostgreSQL's driver decodes json itself; SQLite's JSON functions return text.
+    return json.loads(raw) if isinstance(raw, str) else raw
 
 
 def count(queryset):
     """A placeholder for ``queryset.count()`` in a panel's context, replaced by the number."""
     return Counted(queryset)
+
+
+def count_each(queryset, then=None, **conditions):
+    """A placeholder for {name: the number of rows of ``queryset`` meeting the condition}, or
+    for ``then`` of it."""
+    return CountedEach(queryset, conditions, then)
+
+
+def rows(queryset, then=None):
+    """A placeholder for ``list(queryset)`` (model instances, or a ``values()`` queryset's dicts:
+    see ``read_together``), replaced by the rows; ``then(rows)``, if given, makes the value put
+    in the context."""
+    return Rows(queryset, then)
 
 
 def organisation_ids(request, organisations, perm=None):
@@ -82,12 +183,12 @@ def panels_for(request, organisations):
         if item is not None:
             item.order = order
             result.append(item)
-    _count_together(result)
-    return result
+    _read_placeholders(result)
+    return [item for item in result if not item.hidden_unless or item.context[item.hidden_unless]]
 
 
 def _placeholders(value, found):
-    if isinstance(value, Counted):
+    if isinstance(value, Deferred):
         found.append(value)
     elif isinstance(value, dict):
         for item in value.values():
@@ -98,7 +199,7 @@ def _placeholders(value, found):
 
 
 def _replaced(value, numbers):
-    if isinstance(value, Counted):
+    if isinstance(value, Deferred):
         return numbers[id(value)]
     if isinstance(value, dict):
         return {key: _replaced(item, numbers) for key, item in value.items()}
@@ -109,8 +210,8 @@ def _replaced(value, numbers):
     return value
 
 
-def _count_together(panels):
-    """Every panel's ``count()`` placeholders, counted in one statement per database."""
+def _read_placeholders(panels):
+    """Every panel's placeholders, read in one statement per database."""
     found = []
     for item in panels:
         _placeholders(item.context, found)
@@ -121,14 +222,21 @@ def _count_together(panels):
         by_database.setdefault(placeholder.queryset.db, []).append(placeholder)
     numbers = {}
     for alias, placeholders in by_database.items():
-        parts, params = [], []
-        for n, placeholder in enumerate(placeholders):
-            sql, sql_params = placeholder.queryset.order_by().values("pk").query.sql_with_params()
-            parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{n})")
-            params.extend(sql_params)
-        with connections[alias].cursor() as cursor:
+        connection = connections[alias]
+        together, parts, params = [], [], []
+        for placeholder in placeholders:
+            subquery = placeholder.subquery(connection)
+            if subquery is None:  # rows this database does not give as JSON: read apart
+                numbers[id(placeholder)] = placeholder.value(list(placeholder.queryset))
+                continue
+            together.append(placeholder)
+            parts.append(subquery[0])
+            params.extend(subquery[1])
+        if not parts:
+            continue
+        with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             row = cursor.fetchone()
-        numbers.update({id(p): value for p, value in zip(placeholders, row, strict=True)})
+        numbers.update({id(p): p.value(raw) for p, raw in zip(together, row, strict=True)})
     for item in panels:
         item.context = _replaced(item.context, numbers)

@@ -4,7 +4,8 @@ a handful of rows on an index.
 
 ``read_together(letters=qs1, attachments=qs2)`` sends one ``SELECT`` of one ``json_agg``
 subquery per queryset, each being the queryset's own SQL (its filters, joins, ordering, slice),
-and gives back model instances as iterating each queryset would: the same columns (deferred
+and gives back model instances (or, for a ``values()`` queryset, its dicts) as iterating each
+queryset would: the same columns (deferred
 fields stay deferred), ``select_related`` objects, annotations, and the related manager's own
 object (``obj.letters``' letters know ``obj``). The values arrive as JSON and are turned back
 into Python by each field's ``to_python``. Each queryset's ``prefetch_related`` runs afterwards,
@@ -19,14 +20,19 @@ import json
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.query import ModelIterable, get_related_populators, prefetch_related_objects
+from django.db.models.query import (
+    ModelIterable,
+    ValuesIterable,
+    get_related_populators,
+    prefetch_related_objects,
+)
 
 _NOT_IN_JSON = (models.BinaryField, models.DecimalField)
 
 
 def read_together(**querysets):
-    """{name: list of the queryset's model instances}. A value that is not a queryset (a list
-    the caller already has) comes back as it is."""
+    """{name: list of the queryset's model instances (or dicts, for a ``values()`` queryset)}.
+    A value that is not a queryset (a list the caller already has) comes back as it is."""
     read = {
         name: value
         for name, value in querysets.items()
@@ -34,51 +40,72 @@ def read_together(**querysets):
     }
     pending = {name: qs for name, qs in querysets.items() if name not in read}
     databases = {queryset.db for queryset in pending.values()}
-    if len(databases) > 1 or (pending and connections[databases.pop()].vendor != "postgresql"):
+    if len(databases) > 1 or (pending and not in_one_statement(databases.pop())):
         read.update((name, list(queryset)) for name, queryset in pending.items())
         pending = {}
 
     readers, subqueries, params = [], [], []
     for name, queryset in pending.items():
-        if queryset._iterable_class is not ModelIterable:
-            raise TypeError(f"{name}: read_together reads model instances, not values()")
-        compiler = queryset.query.get_compiler(using=queryset.db)
         try:
-            # Aliased columns: a join's "id" and the model's own are told apart by position.
-            sql, sql_params = compiler.as_sql(with_col_aliases=True)
+            sql, sql_params, decode = json_subquery(queryset)
         except EmptyResultSet:
             read[name] = []
             continue
-        for expression, _sql, alias in compiler.select:
-            if isinstance(expression.output_field, _NOT_IN_JSON):
-                raise TypeError(f"{name}: defer {alias or expression}, it does not survive JSON")
-        readers.append((name, queryset, compiler))
-        # json_agg takes the rows in the order the subquery gives them (its ORDER BY).
-        subqueries.append(f"(SELECT coalesce(json_agg(r), '[]') FROM ({sql}) AS r)")
+        readers.append((name, queryset, decode))
+        subqueries.append(sql)
         params.extend(sql_params)
     if subqueries:
         with connections[readers[0][1].db].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(subqueries), params)
             row_sets = cursor.fetchone()
-        for (name, queryset, compiler), rows in zip(readers, row_sets, strict=True):
-            read[name] = _instances(queryset, compiler, rows)
+        for (name, _queryset, decode), rows in zip(readers, row_sets, strict=True):
+            read[name] = decode(rows)
     return {
         name: list(read[name]) if isinstance(read[name], models.QuerySet) else read[name]
         for name in querysets
     }
 
 
-def _instances(queryset, compiler, rows):
-    if isinstance(rows, str):
-        rows = json.loads(rows)
+def in_one_statement(alias):
+    """Whether the database at ``alias`` reads row sets as JSON subqueries (PostgreSQL)."""
+    return connections[alias].vendor == "postgresql"
+
+
+def json_subquery(queryset):
+    """(SQL of a scalar subquery giving the queryset's rows as one JSON array, its params, a
+    function turning that array back into what iterating the queryset gives). Raises
+    EmptyResultSet for a queryset that can have no rows; PostgreSQL only."""
+    if queryset._iterable_class not in (ModelIterable, ValuesIterable):
+        raise TypeError("read_together reads model instances or values() rows")
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    # Aliased columns: a join's "id" and the model's own are told apart by position.
+    sql, params = compiler.as_sql(with_col_aliases=True)
+    for expression, _sql, alias in compiler.select:
+        if isinstance(expression.output_field, _NOT_IN_JSON):
+            raise TypeError(f"defer {alias or expression}: it does not survive JSON")
     fields = [expression.output_field for expression, _sql, _alias in compiler.select]
-    rows = [
-        [
-            None if value is None else field.to_python(value)
-            for field, value in zip(fields, row.values(), strict=False)
+
+    def decode(rows):
+        if isinstance(rows, str):
+            rows = json.loads(rows)
+        rows = [
+            [
+                None if value is None else field.to_python(value)
+                for field, value in zip(fields, row.values(), strict=False)
+            ]
+            for row in rows or []
         ]
-        for row in rows
-    ]
+        if queryset._iterable_class is ValuesIterable:
+            query = queryset.query
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            return [dict(zip(names, row, strict=False)) for row in rows]
+        return _instances(queryset, compiler, rows)
+
+    # json_agg takes the rows in the order the subquery gives them (its ORDER BY).
+    return f"(SELECT coalesce(json_agg(r), '[]') FROM ({sql}) AS r)", params, decode
+
+
+def _instances(queryset, compiler, rows):
     # What ModelIterable does with the rows of a cursor.
     db, select, klass_info = queryset.db, compiler.select, compiler.klass_info
     model_fields = select[klass_info["select_fields"][0] : klass_info["select_fields"][-1] + 1]

@@ -440,7 +440,7 @@ def system_exports(request):
     receipts = (
         TaskReceipt.objects.filter(task__request_id=request.pk, export__isnull=False)
         .select_related("system")
-        .order_by("system__name", "pk")
+        .order_by(by_translation("system__name"), "pk")
     )
     return [
         {
@@ -456,7 +456,8 @@ def system_exports(request):
 def build_package(request, *, language, progress=None, on_total=None):
     with translation.override(language):
         facts = gather(request.subject, progress=progress, on_total=on_total)
-    facts["exported_by_systems"] = system_exports(request)
+        # The systems' names in the package's language, as everywhere else in it.
+        facts["exported_by_systems"] = system_exports(request)
     return render_package(facts, request=request, language=language), facts
 
 

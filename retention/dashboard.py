@@ -1,14 +1,17 @@
 """Retention's panels on the admin dashboard."""
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dpo_portal.dashboard import Panel, organisation_ids, panel
+from dpo_portal.dashboard import Panel, organisation_ids, panel, rows
+from dpo_portal.register.translation import in_language, language_columns
 
 from . import connector_disposal, reports, sweep
 from .legal_references import unverified_references_in_use
+from .models import DisposalBatch
 
 # Overdue records by system and disposal batches awaiting a decision, with the report's link.
 panel(order=30)(reports.retention_panel)
@@ -20,38 +23,66 @@ def unfinished_sweeps(request, organisations):
     died): said plainly, with how far it got, while the closer resumes it."""
     if not reports.may_view_report(request.user, reports.PERM):
         return None
-    ids = organisation_ids(request, organisations)
-    runs = sweep.unfinished_runs(ids, settings.SWEEP_QUIET_SECONDS)
-    if not runs:
-        return None
-    progress = {
-        row["run_id"]: row
-        for row in sweep.SweepChunk.objects.filter(run__in=runs)
-        .values("run_id")
-        .annotate(total=Count("pk"), done=Count("pk", filter=Q(finished_at__isnull=False)))
-    }
+    ids = set(organisation_ids(request, organisations))
+    chunks = sweep.SweepChunk.objects.filter(run=OuterRef("pk")).order_by().values("run")
+    runs = (
+        sweep.quiet_runs(settings.SWEEP_QUIET_SECONDS)
+        .order_by("started_at", "pk")
+        .values(
+            "day",
+            "started_at",
+            "organisation_ids",
+            total=Coalesce(Subquery(chunks.annotate(n=Count("pk")).values("n")), 0),
+            done=Coalesce(
+                Subquery(
+                    chunks.filter(finished_at__isnull=False).annotate(n=Count("pk")).values("n")
+                ),
+                0,
+            ),
+        )
+    )
+
+    def over_these_organisations(runs):
+        # A run of every organisation has no list.
+        return [
+            run
+            for run in runs
+            if run["organisation_ids"] is None or set(run["organisation_ids"]) & ids
+        ]
+
     return Panel(
         title=_("Unfinished sweep"),
         template="retention/dashboard_unfinished_sweeps.html",
-        context={"runs": [(run, progress.get(run.pk, {})) for run in runs]},
+        context={"runs": rows(runs, then=over_these_organisations)},
+        hidden_unless="runs",
     )
 
 
 @panel(order=28)
 def failed_source_disposals(request, organisations):
     """Approved batches whose run in their system's database failed: their records are not
-    disposed of until someone runs it again (one query)."""
+    disposed of until someone runs it again."""
     if not request.user.has_perm("retention.view_disposalbatch"):
         return None
-    batches = list(
-        connector_disposal.failed_batches(organisations.values("pk")).select_related("system")
+    batches = connector_disposal.failed_batches(organisations.values("pk")).values(
+        "pk", *language_columns("name", prefix="system__")
     )
-    if not batches:
-        return None
+
+    def shown(batches):
+        return [
+            {
+                "pk": batch["pk"],
+                "label": str(DisposalBatch(pk=batch["pk"])),
+                "system": in_language(batch, "name", prefix="system__"),
+            }
+            for batch in batches
+        ]
+
     return Panel(
         title=_("Disposal failed in a connected system"),
         template="retention/dashboard_failed_source_disposals.html",
-        context={"batches": batches},
+        context={"batches": rows(batches, then=shown)},
+        hidden_unless="batches",
     )
 
 

@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dpo_portal import dashboard
 from dpo_portal.dashboard import Panel, count, organisation_ids
 from dpo_portal.register.models import DataCategory, Organisation, System
 from dpo_portal.register.translation import in_language, language_columns
@@ -237,7 +238,8 @@ _SYSTEM_NAME_FIELDS = language_columns("name", prefix="system__")
 def last_sweeps(organisations):
     """Per organisation (rows of Organisation, in order), when the sweep last finished and what
     it left standing (its ``retention.sweep_finished`` audit event), or None where no sweep has
-    run yet: until then "nothing overdue" would be a guess. One query."""
+    run yet: until then "nothing overdue" would be a guess. A dashboard placeholder (``rows``),
+    read with the other panels'."""
     from dpo_portal.audit.models import AuditEvent
 
     latest = (
@@ -246,57 +248,76 @@ def last_sweeps(organisations):
         .values("pk")[:1]
     )
     ids = [organisation.pk for organisation in organisations]
-    events = {
-        event.organisation_id: event
-        for event in AuditEvent.objects.filter(
+    events = (
+        AuditEvent.objects.filter(
             pk__in=Organisation.objects.filter(pk__in=ids)
             .annotate(last=Subquery(latest))
             .values("last")
         )
-    }
-    return [{"organisation": o.name, "event": events.get(o.pk)} for o in organisations]
-
-
-def latest_snapshot_days(organisation_ids):
-    """Per organisation, the day of its latest snapshot: {organisation id: date}."""
-    return dict(
-        RetentionSnapshot.objects.filter(organisation_id__in=organisation_ids)
-        .order_by()
-        .values("organisation_id")
-        .annotate(day=Max("taken_on"))
-        .values_list("organisation_id", "day")
+        .order_by("pk")
+        .values("organisation_id", "created_at", "details")
     )
+
+    def by_organisation(events):
+        found = {event["organisation_id"]: event for event in events}
+        return [{"organisation": o.name, "event": found.get(o.pk)} for o in organisations]
+
+    return dashboard.rows(events, then=by_organisation)
+
+
+def _latest_snapshots(organisation_ids):
+    """Each organisation's snapshot rows of its latest day: an OR of one (organisation, day)
+    pair per organisation, the day an uncorrelated subquery read once on the snapshot_org_day
+    index."""
+    latest = Q(pk__in=[])
+    for organisation_id in organisation_ids:
+        day = (
+            RetentionSnapshot.objects.filter(organisation_id=organisation_id)
+            .order_by("-taken_on")
+            .values("taken_on")[:1]
+        )
+        latest |= Q(organisation_id=organisation_id, taken_on=Subquery(day))
+    return RetentionSnapshot.objects.filter(latest)
 
 
 def overdue_by_system(organisation_ids, today):
     """The systems with the most overdue records, from each organisation's latest snapshot (a
     few rows per day on the snapshot_org_day index), not from the inventory: counting a
     million records' due ones on every dashboard view cost more than half a second. Returns
-    (rows, the day of the oldest snapshot read, or None when none is taken yet)."""
-    days = latest_snapshot_days(organisation_ids)
-    if not days:
-        return [], None
-    latest = Q()
-    for organisation_id, day in days.items():
-        latest |= Q(organisation_id=organisation_id, taken_on=day)
-    rows = list(
-        RetentionSnapshot.objects.filter(latest, due__gt=0)
+    dashboard placeholders (``rows``) for (the rows, the day of the oldest latest snapshot, or
+    None when none is taken yet)."""
+    figures = (
+        _latest_snapshots(organisation_ids)
+        .filter(due__gt=0)
         .order_by()
         .values("system_id", "organisation__name", "taken_on", *_SYSTEM_NAME_FIELDS)
         .annotate(count=Sum("due"), oldest_days=Max("oldest_overdue_days"))
         .order_by("-count", "system_id")[:PANEL_SYSTEMS]
     )
-    for row in rows:
-        row["system__name"] = in_language(row, "name", prefix="system__")
-        # The age today, not on the snapshot's day.
-        row["oldest_days"] = (row["oldest_days"] or 0) + (today - row["taken_on"]).days
-    return rows, min(days.values())
+
+    def shown(rows):
+        for row in rows:
+            row["system__name"] = in_language(row, "name", prefix="system__")
+            # The age today, not on the snapshot's day.
+            row["oldest_days"] = (row["oldest_days"] or 0) + (today - row["taken_on"]).days
+        return rows
+
+    days = (
+        _latest_snapshots(organisation_ids)
+        .order_by()
+        .values("organisation_id", "taken_on")
+        .distinct()
+        .order_by("organisation_id")
+    )
+    return dashboard.rows(figures, then=shown), dashboard.rows(
+        days, then=lambda days: min((d["taken_on"] for d in days), default=None)
+    )
 
 
 def retention_panel(request, organisations):
-    """Overdue records by system (from the daily snapshots) and batches awaiting a decision, in
-    a few small queries, for every role that reads the retention report (registered in
-    retention/dashboard.py)."""
+    """Overdue records by system (from the daily snapshots) and batches awaiting a decision, read
+    with the other panels' placeholders, for every role that reads the retention report
+    (registered in retention/dashboard.py)."""
     if not may_view_report(request.user, PERM):
         return None
     ids = organisation_ids(request, organisations, PERM)

@@ -358,13 +358,3 @@ def resume(run):
             last_activity_at=timezone.now(), resumed=models.F("resumed") + 1
         )
     return chunks
-
-
-def unfinished_runs(organisation_ids, quiet_seconds):
-    """Runs over any of these organisations that have been quiet and are still not finished."""
-    runs = quiet_runs(quiet_seconds).order_by("started_at")
-    return [
-        run
-        for run in runs
-        if run.organisation_ids is None or set(run.organisation_ids) & set(organisation_ids)
-    ]

@@ -1,21 +1,25 @@
 """The staff pages a team works in all day answer in a fixed number of queries: the dashboard, the
 triage queue, the record list, a data subject's page, the recipient register and a request's page
 ask the same number with a handful of rows as with several times more (no query per row, per
-system, per task or per person); the lists, the subject page and a new request's page at most
-twelve, the dashboard (a panel per app, its counters counted in one statement) and the page of a
-request being worked on (tasks in every system, letters, messages) a few more."""
+system, per task or per person); the lists, the subject page, the dashboard (a panel per app,
+what its panels read gathered into one statement) and a new request's page at most twelve, the
+page of a request being worked on (tasks in every system, letters, messages) a few more."""
 
+import datetime
 import itertools
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dpo_portal.register.models import DataSubject, Role
 from requests import access, conversation, fulfilment, letters, services
+from requests.mailbox.models import Mailbox
 from requests.models import IdentityMethod, IdentityStatus, SubjectRequest
-from retention.models import RecordStatus
+from retention import sweep
+from retention.models import RecordStatus, SweepRun
 from retention.snapshots import take_snapshots
 from tests.factories import (
     make_category,
@@ -31,12 +35,11 @@ from tests.retention.helpers import make_record, make_rule
 
 PAGE_BUDGET = 12
 # The user, their second factor, and their memberships and permissions in one statement (the
-# session comes from Redis): 3. Then the organisations read once, one statement for every
-# panel's counters, and what is not a count: the requests' urgency (calendar, counts), the
-# snapshot figures (latest days, figures), last sweeps, quiet sweeps, mailboxes, audit chain
-# heads, the legal references in use (versions, citing rules, references), the disposals that
-# failed in a connected system. The figure moves only when a panel is added.
-DASHBOARD_BUDGET = 17
+# session comes from Redis): 3. Then the organisations read once, the calendars' stamp (the
+# due-soon limits of the urgency counts), one statement for every panel's placeholders (counts,
+# urgency counts, last and unfinished sweeps, snapshot figures, mailboxes, failed disposals),
+# and what depends on something read first: the audit chain heads and the legal references in
+# use (versions, citing rules, references): 10. The figure moves only when a panel is added.
 # A new request's page (PAGE_BUDGET): the same 3, then its request with organisation, person,
 # regime version and verifier, its deadline events, the request kinds offered with their
 # references, the calendar's stamp, the person's records by system (counts, rows shown), one
@@ -48,7 +51,7 @@ DASHBOARD_BUDGET = 17
 # for the closing check (what stands before closing), the messages' attachments, and who may be
 # given a task.
 WORKED_REQUEST_PAGE_BUDGET = 16
-SPECIAL_BUDGETS = {"dashboard", "worked request page"}
+SPECIAL_BUDGETS = {"worked request page"}
 _n = itertools.count(1)
 
 
@@ -78,6 +81,20 @@ def add_rows(organisation, dpo, size):
         make_request(organisation, status="completed", requester_email=f"done{n}@example.az")
         recipient = make_recipient(organisation, f"rcp-{n}", name=f"Recipient {n}")
         recipient.categories.add(category)
+        # The dashboard's panels with rows of their own to show: the mailbox (one per
+        # organisation), a finished sweep and one whose worker went quiet halfway.
+        Mailbox.objects.get_or_create(
+            organisation=organisation,
+            defaults={"host": "imap.example.az", "username": "dpo@example.az"},
+        )
+        sweep.record_sweep([], today=timezone.localdate(), organisation_ids=[organisation.pk])
+        run = sweep.open_run(
+            [(1, 10), (11, 20)], today=timezone.localdate(), organisation_ids=[organisation.pk]
+        )
+        sweep.chunk_finished(run.pk, 1, {})
+        SweepRun.objects.filter(pk=run.pk).update(
+            last_activity_at=timezone.now() - datetime.timedelta(hours=1)
+        )
     take_snapshots()
 
 
@@ -143,7 +160,8 @@ def test_staff_pages_ask_as_many_queries_with_few_rows_as_with_many(client):
     many = query_counts(client, organisation)
 
     assert many == few
-    assert many["dashboard"] <= DASHBOARD_BUDGET
+    dashboard = client.get(reverse("admin:index")).content.decode()
+    assert 'id="incoming-mail"' in dashboard and 'id="unfinished-sweeps"' in dashboard
     assert many["worked request page"] <= WORKED_REQUEST_PAGE_BUDGET
     pages_ = {n: count for n, count in many.items() if n not in SPECIAL_BUDGETS}
     assert {name: n for name, n in pages_.items() if n > PAGE_BUDGET} == {}

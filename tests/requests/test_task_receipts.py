@@ -5,11 +5,11 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dpo_portal.audit.models import AuditEvent
 from requests import fulfilment, receipts
-from requests.access import system_exports
+from requests.access import build_package, system_exports
 from requests.models import (
     KeptReason,
     ReceiptOutcome,
@@ -145,7 +145,8 @@ def test_a_refused_resolution_keeps_no_receipt(case):
     assert task.status == TaskStatus.OPEN
 
 
-def test_an_export_receipt_carries_its_data_into_the_access_package(case):
+def exported_by_core(case, export):
+    """An access request whose core-system task a receipt answers with ``export``."""
     _organisation, dpo, person, (core, _crm, _aml) = case
     request = make_request(person, actor=dpo, kind=RequestKind.ACCESS)
     task = next(t for t in fulfilment.open_tasks_for(request, actor=dpo) if t.system_id == core.pk)
@@ -154,10 +155,30 @@ def test_an_export_receipt_carries_its_data_into_the_access_package(case):
         source=ReceiptSource.API,
         outcome=ReceiptOutcome.DONE,
         acted_at=acted(),
-        export={"loans": [{"id": "L-1", "amount": 5000}]},
+        export=export,
         actor=None,
     )
+    return request
+
+
+def test_an_export_receipt_carries_its_data_into_the_access_package(case):
+    request = exported_by_core(case, {"loans": [{"id": "L-1", "amount": 5000}]})
 
     exported = system_exports(request)
     assert exported[0]["system"] == "Core banking"
     assert exported[0]["data"] == {"loans": [{"id": "L-1", "amount": 5000}]}
+
+
+def test_the_access_package_names_the_exporting_system_in_its_own_language(case):
+    core = case[3][0]
+    core.name_az = "Əsas bank sistemi"
+    core.save(update_fields=["name_az"])
+    request = exported_by_core(case, {"loans": [{"id": "L-1"}]})
+
+    # Built while the staff member reads the admin in English.
+    with translation.override("en"):
+        _content, facts_az = build_package(request, language="az")
+        _content, facts_en = build_package(request, language="en")
+
+    assert [e["system"] for e in facts_az["exported_by_systems"]] == ["Əsas bank sistemi"]
+    assert [e["system"] for e in facts_en["exported_by_systems"]] == ["Core banking"]
