@@ -59,7 +59,7 @@ def batch_rows(batch, connector):
         .values_list("category_id", flat=True)
     )
     held_ids = list(records.held().values_list("pk", flat=True)) if holds else []
-    linked = set(mapping.load(connector).links)
+    linked = mapping.linked_collections(connector)
     result = BatchRows(held_ids=held_ids, held_categories={c for c in holds if c is not None})
     held = set(held_ids)
     for pk, external_id in records.values_list("pk", "external_id"):
