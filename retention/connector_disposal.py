@@ -110,9 +110,10 @@ def run(run, batch, *, final_attempt=True):
     left out and the records it could not locate. A
     retryable failure (server unreachable, a lock) is raised for Celery to retry unless it is
     the final attempt; any other failure, or the last, is kept on the run."""
+    # Saved with the outcome (finish_run, or the retry's save below): the caller's transaction
+    # commits them together, so an earlier save of its own would show nothing sooner.
     run.attempts += 1
     run.started_at = timezone.now()
-    run.save(update_fields=["attempts", "started_at", "updated_at"])
     located = batch_rows(batch, run.connector)
     try:
         server, database, tables = connectors.erase(
@@ -123,7 +124,7 @@ def run(run, batch, *, final_attempt=True):
         )
     except SourceError as error:
         if error.retryable and not final_attempt:
-            run.save(update_fields=["attempts", "updated_at"])
+            run.save(update_fields=["attempts", "started_at", "updated_at"])
             raise
         connectors.finish_run(run, error=str(error))
         return None
