@@ -61,10 +61,8 @@ def batch_rows(batch, connector):
     held_ids = list(records.held().values_list("pk", flat=True)) if holds else []
     linked = mapping.linked_collections(connector)
     result = BatchRows(held_ids=held_ids, held_categories={c for c in holds if c is not None})
-    held = set(held_ids)
-    for pk, external_id in records.values_list("pk", "external_id"):
-        if pk in held:
-            continue
+    free = records.exclude(pk__in=held_ids) if held_ids else records
+    for external_id in free.values_list("external_id", flat=True):
         collection, sep, key = external_id.partition(":")
         if sep and key and collection in linked:
             result.rows.setdefault(collection, []).append(key)
