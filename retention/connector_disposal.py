@@ -59,12 +59,10 @@ def batch_rows(batch, connector):
         .values_list("category_id", flat=True)
     )
     held_ids = list(records.held().values_list("pk", flat=True)) if holds else []
-    linked = set(mapping.load(connector).links)
+    linked = mapping.linked_collections(connector)
     result = BatchRows(held_ids=held_ids, held_categories={c for c in holds if c is not None})
-    held = set(held_ids)
-    for pk, external_id in records.values_list("pk", "external_id"):
-        if pk in held:
-            continue
+    free = records.exclude(pk__in=held_ids) if held_ids else records
+    for external_id in free.values_list("external_id", flat=True):
         collection, sep, key = external_id.partition(":")
         if sep and key and collection in linked:
             result.rows.setdefault(collection, []).append(key)
@@ -110,9 +108,10 @@ def run(run, batch, *, final_attempt=True):
     left out and the records it could not locate. A
     retryable failure (server unreachable, a lock) is raised for Celery to retry unless it is
     the final attempt; any other failure, or the last, is kept on the run."""
+    # Saved with the outcome (finish_run, or the retry's save below): the caller's transaction
+    # commits them together, so an earlier save of its own would show nothing sooner.
     run.attempts += 1
     run.started_at = timezone.now()
-    run.save(update_fields=["attempts", "started_at", "updated_at"])
     located = batch_rows(batch, run.connector)
     try:
         server, database, tables = connectors.erase(
@@ -123,7 +122,7 @@ def run(run, batch, *, final_attempt=True):
         )
     except SourceError as error:
         if error.retryable and not final_attempt:
-            run.save(update_fields=["attempts", "updated_at"])
+            run.save(update_fields=["attempts", "started_at", "updated_at"])
             raise
         connectors.finish_run(run, error=str(error))
         return None

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -355,14 +355,8 @@ def _dispose_batch(batch, *, actor, held_ids):
     records = Record.objects.filter(disposal_batch=batch, status=RecordStatus.DUE)
     held = records.held() if held_ids is None else records.filter(pk__in=held_ids)
     kept = held.update(status=RecordStatus.ON_HOLD, disposal_batch=None, updated_at=now)
-    disposed = records.update(
-        status=RecordStatus.DISPOSED, disposed_at=now, disposal_action=action, updated_at=now
-    )
-    disposed_ids = list(
-        Record.objects.filter(disposal_batch=batch, status=RecordStatus.DISPOSED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    disposed_ids = _mark_disposed(batch, action=action, now=now)
+    disposed = len(disposed_ids)
     scrubbed = 0
     if action in SCRUBBING_ACTIONS and disposed:
         # The ids once: counting the query and then iterating it (a server-side cursor, planned
@@ -407,6 +401,21 @@ def _dispose_batch(batch, *, actor, held_ids):
         approvers=[signature["user_id"] for signature in batch.signatures],
     )
     return batch
+
+
+def _mark_disposed(batch, *, action, now):
+    """Mark the batch's due records disposed; returns their ids, sorted. One UPDATE … RETURNING:
+    the ids the certificate lists (its digest, first and last id) are the rows this statement
+    changed, not a second read of the table (0.1 s on a batch of thousands)."""
+    table = connection.ops.quote_name(Record._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)  # as the ORM writes it (SQLite: naive UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, disposed_at = %s, disposal_action = %s, "
+            "updated_at = %s WHERE disposal_batch_id = %s AND status = %s RETURNING id",
+            [str(RecordStatus.DISPOSED), at, str(action), at, batch.pk, str(RecordStatus.DUE)],
+        )
+        return sorted(record_id for (record_id,) in cursor.fetchall())
 
 
 class ExclusionKind:

@@ -5,7 +5,9 @@ what is held and record the outcome in their own models.
 Erasure works in two steps inside one transaction on the write role: first the primary keys of
 the person's rows in every collection are found (from the identity columns, then along the map's
 references), then the statements run children first, each on that set of keys, so a parent's
-rows are still found after its children are gone.
+rows are still found after its children are gone. A retention batch names its rows already (the
+inventory's ids): its statements run on those keys straight away (dispose_rows), with no read of
+the rows first.
 """
 
 import hashlib
@@ -132,19 +134,7 @@ def plan_disposal(source, the_map, found, *, categories, held_categories=()):
         if not keys:
             continue
         collection = dataset.collections[name]
-        fields = the_map.categories.get(name, {})
-        strategies = {
-            column: strategy
-            for column, strategy in the_map.strategies.get(name, {}).items()
-            if fields.get(column, set()) & categories
-            and not fields.get(column, set()) & held_categories
-        }
-        held = any(fields.get(column, set()) & held_categories for column in fields)
-        deletable = (
-            collection.delete_rows
-            and not held
-            and the_map.collection_categories(name) <= categories
-        )
+        strategies, held, deletable = _disposal_rule(the_map, name, categories, held_categories)
         staying = set()
         if deletable:
             for child, field_name, parent_field in _children(dataset, name):
@@ -172,13 +162,109 @@ def plan_disposal(source, the_map, found, *, categories, held_categories=()):
         if update_keys and strategies:
             plans.append(TablePlan(name, UPDATE, update_keys, strategies))
         elif update_keys:
-            reason = (
-                _("under a legal hold")
-                if held and any(fields.get(c, set()) & categories for c in fields)
-                else _("no personal field to erase")
-            )
+            reason = _kept_reason(the_map, name, categories, held)
             plans.append(TablePlan(name, KEEP, update_keys, reason=reason, held=held))
     return plans
+
+
+def _disposal_rule(the_map, name, categories, held_categories):
+    """(strategies, held, deletable) of a collection in a disposal of ``categories``: the fields
+    that change (of those categories, and of no held one), whether a held category is in it,
+    and whether its rows may be deleted (the map says so and every category is disposed of)."""
+    fields = the_map.categories.get(name, {})
+    strategies = {
+        column: strategy
+        for column, strategy in the_map.strategies.get(name, {}).items()
+        if fields.get(column, set()) & categories
+        and not fields.get(column, set()) & held_categories
+    }
+    held = any(fields.get(column, set()) & held_categories for column in fields)
+    deletable = (
+        the_map.dataset.collections[name].delete_rows
+        and not held
+        and the_map.collection_categories(name) <= categories
+    )
+    return strategies, held, deletable
+
+
+def _kept_reason(the_map, name, categories, held):
+    fields = the_map.categories.get(name, {})
+    if held and any(fields.get(column, set()) & categories for column in fields):
+        return _("under a legal hold")
+    return _("no personal field to erase")
+
+
+def dispose_rows(source, the_map, rows, *, categories, held_categories, salt):
+    """Carry a retention batch's disposal out (the same rules as plan_disposal, which the
+    preview shows), with the statements themselves finding the rows: no read beforehand.
+
+    Per collection, children first: the rows among the batch's keys ({collection: [keys as
+    text]}) that nothing left behind references are deleted (the statement's own NOT EXISTS;
+    the batch's child rows are already gone), those still referenced, or in a collection whose
+    rows are not deleted, have the batch's fields erased, or are counted as kept. An entry's
+    ``matched`` is the number of the batch's rows the source held that its statement found, so
+    for a deletion or an update it equals ``changed``; an entry that found none is left out, as
+    the preview shows none. Returns the receipt's tables."""
+    categories, held_categories = set(categories), set(held_categories)
+    dataset = the_map.dataset
+    tables = []
+    for name in dataset.deletion_order():
+        keys = rows.get(name)
+        if not keys or name not in the_map.links:
+            continue
+        pk = dataset.collections[name].primary_key
+        strategies, held, deletable = _disposal_rule(the_map, name, categories, held_categories)
+        if deletable:
+            children = [
+                (c.name, f, parent_field) for c, f, parent_field in _children(dataset, name)
+            ]
+            batch = statements.delete_unreferenced(source.dialect, name, pk, children, keys)
+            tables.append(_receipt_entry(source, name, DELETE, batch))
+        if strategies:
+            batch = statements.update_fields(
+                source.dialect, name, pk, keys, strategies, salt, keys_as_text=True
+            )
+            tables.append(_receipt_entry(source, name, UPDATE, batch, fields=sorted(strategies)))
+        else:
+            kept = sum(
+                source.fetchall(statement)[0][0]
+                for statement in statements.count_keys(source.dialect, name, pk, keys)
+            )
+            tables.append(
+                _table_receipt(
+                    name,
+                    KEEP,
+                    matched=kept,
+                    kept_reason=_kept_reason(the_map, name, categories, held),
+                )
+            )
+    return [table for table in tables if table["matched"]]
+
+
+def _receipt_entry(source, table, action, batch, *, fields=()):
+    """Run a statement batch; its receipt entry (what it found is what it changed)."""
+    changed = sum(source.execute(statement) for statement in batch)
+    return _table_receipt(
+        table,
+        action,
+        matched=changed,
+        changed=changed,
+        fields=fields,
+        statement=source.shape(batch[0]),
+    )
+
+
+def _table_receipt(table, action, *, matched, changed=0, fields=(), statement="", kept_reason=""):
+    """One table's line of a run's receipt (counts and the statement's shape, no values)."""
+    return {
+        "table": table,
+        "action": action,
+        "matched": matched,
+        "changed": changed,
+        "fields": list(fields),
+        "statement": statement,
+        "kept_reason": str(kept_reason),
+    }
 
 
 def plan(the_map, found, *, held_categories=(), held_rows=None):
@@ -267,13 +353,25 @@ def preview(
 def erase(connector, subjects=(), *, rows=None, categories=(), held_categories=(), held_rows=None):
     """Carry the plan out in one transaction on the write role. Returns (server, database,
     tables): per table the action, rows matched and changed and the statement shape (no values).
-    Any failure rolls the whole transaction back and raises SourceError."""
+    Any failure rolls the whole transaction back and raises SourceError. ``rows`` (a batch) are
+    carried out by dispose_rows, a person's (``subjects``) by their plan."""
     the_map = mapping.load(connector)
     salt = _salt(connector.organisation_id)
     tables = []
     with engine.session(connector, write=True) as source:
-        for table_plan in _plans(
-            source, the_map, subjects, rows, categories, held_categories, held_rows
+        if rows is not None:
+            tables = dispose_rows(
+                source,
+                the_map,
+                rows,
+                categories=categories,
+                held_categories=held_categories,
+                salt=salt,
+            )
+            return source.server, source.database, tables
+        found = find_rows(source, the_map, identity_values(subjects))
+        for table_plan in plan(
+            the_map, found, held_categories=held_categories, held_rows=held_rows
         ):
             collection = the_map.dataset.collections[table_plan.table]
             changed, shapes = 0, []
@@ -295,15 +393,15 @@ def erase(connector, subjects=(), *, rows=None, categories=(), held_categories=(
                     changed += source.execute(statement)
                 shapes.append(source.shape(batch[0]))
             tables.append(
-                {
-                    "table": table_plan.table,
-                    "action": table_plan.action,
-                    "matched": table_plan.matched,
-                    "changed": changed,
-                    "fields": sorted(table_plan.strategies) if table_plan.action == UPDATE else [],
-                    "statement": shapes[0] if shapes else "",
-                    "kept_reason": str(table_plan.reason),
-                }
+                _table_receipt(
+                    table_plan.table,
+                    table_plan.action,
+                    matched=table_plan.matched,
+                    changed=changed,
+                    fields=sorted(table_plan.strategies) if table_plan.action == UPDATE else [],
+                    statement=shapes[0] if shapes else "",
+                    kept_reason=table_plan.reason,
+                )
             )
         return source.server, source.database, tables
 

@@ -130,7 +130,6 @@ def array_literal(values):
 
 def key_lookup(dialect, table, pk, keys):
     """SELECT the primary keys, among ``keys`` (text), that ``table`` holds."""
-    in_text_values = getattr(dialect, "in_text_values", dialect.in_values)
     return [
         Statement(
             dialect.compose(
@@ -138,7 +137,7 @@ def key_lookup(dialect, table, pk, keys):
             ),
             params,
         )
-        for fragment, params in in_text_values(dialect.ident(pk), keys)
+        for fragment, params in dialect.in_text_values(dialect.ident(pk), keys)
     ]
 
 
@@ -234,8 +233,49 @@ def delete_rows(dialect, table, pk, keys):
     ]
 
 
-def update_fields(dialect, table, pk, keys, strategies, salt):
-    """UPDATE the fields by their strategy ({field: "null" | "mask" | "hash"})."""
+def delete_unreferenced(dialect, table, pk, children, keys):
+    """DELETE the rows among ``keys`` (text, the inventory's ids) that no row of a child
+    collection references: ``children`` is [(child, its referencing field, the referenced
+    field)]. The rows referenced stay (deleting them would break the rows that refer to them)."""
+    conditions = [
+        dialect.compose(
+            "NOT EXISTS (SELECT 1 FROM {} WHERE {}.{} = {}.{})",
+            dialect.ident(child),
+            dialect.ident(child),
+            dialect.ident(field),
+            dialect.ident(table),
+            dialect.ident(parent_field),
+        )
+        for child, field, parent_field in children
+    ]
+    return [
+        Statement(
+            dialect.compose(
+                "DELETE FROM {} WHERE {}",
+                dialect.ident(table),
+                dialect.join(" AND ", [fragment, *conditions]),
+            ),
+            params,
+        )
+        for fragment, params in dialect.in_text_values(dialect.ident(pk), keys)
+    ]
+
+
+def count_keys(dialect, table, pk, keys):
+    """SELECT how many rows among ``keys`` (text) ``table`` holds (one count per statement)."""
+    return [
+        Statement(
+            dialect.compose("SELECT count(*) FROM {} WHERE {}", dialect.ident(table), fragment),
+            params,
+        )
+        for fragment, params in dialect.in_text_values(dialect.ident(pk), keys)
+    ]
+
+
+def update_fields(dialect, table, pk, keys, strategies, salt, *, keys_as_text=False):
+    """UPDATE the fields by their strategy ({field: "null" | "mask" | "hash"}); ``keys`` as the
+    source types them, or with ``keys_as_text`` as text (the inventory's ids)."""
+    in_values = dialect.in_text_values if keys_as_text else dialect.in_values
     assignments, params = [], []
     for name, strategy in sorted(strategies.items()):
         column = dialect.ident(name)
@@ -255,7 +295,7 @@ def update_fields(dialect, table, pk, keys, strategies, salt):
             dialect.compose("UPDATE {} SET {} WHERE {}", dialect.ident(table), setting, fragment),
             [*params, *keyparams],
         )
-        for fragment, keyparams in dialect.in_values(dialect.ident(pk), keys)
+        for fragment, keyparams in in_values(dialect.ident(pk), keys)
     ]
 
 

@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from django.urls import reverse
 
-from dpo_portal.connectors.models import ConnectorRun, RunStatus
+from dpo_portal.connectors.models import ConnectorRun, FieldSetting, RunStatus
 from dpo_portal.register.models import Role
-from retention import connector_sync, services, sweep
+from retention import connector_disposal, connector_sync, services, sweep
 from retention.models import BatchStatus, DisposalBatch, PeriodUnit, Record, RecordStatus
 from tests.connectors.source import CUSTOMERS, categories, connect
 from tests.factories import make_subject, make_user
@@ -170,6 +170,68 @@ def test_only_the_batch_category_s_fields_change_and_a_held_category_s_fields_ne
     receipt = {(t["table"], t["action"]): (t["matched"], t["changed"]) for t in run.tables}
     assert receipt == {("calls", "delete"): (3, 3), ("customers", "update"): (3, 3)}
     assert batch.disposed_count == 6
+
+
+@pytest.fixture(params=["postgresql", "sqlite", "mysql"])
+def every_engine_world(request):
+    kind = request.param
+    query = request.getfixturevalue(
+        {"postgresql": "pg_source", "sqlite": "sqlite_source", "mysql": "mysql_source"}[kind]
+    )
+    return build_world(kind, query)
+
+
+def receipt_of(run):
+    return [(t["table"], t["action"], t["matched"], t["changed"]) for t in run.tables]
+
+
+def preview_of(batch):
+    _connector, plans, _located, error = connector_disposal.preview(batch)
+    assert not error
+    return [(p.table, p.action, p.matched) for p in plans]
+
+
+def test_the_receipt_counts_the_rows_the_statements_found_as_the_preview_does(
+    every_engine_world,
+):
+    """The run's statements find the batch's rows themselves (no read of them before): a row
+    gone from the source since the sync is not counted as matched, a parent that a row staying
+    behind references is erased instead of deleted, and rows with no field to erase are counted
+    as kept. The preview, which reads the rows first, counts the same."""
+    organisation, dpo, cats, people, connector, query = every_engine_world
+    query("DELETE FROM payments WHERE id = 300")  # gone from the source since the sync
+    financial = batch_of(every_engine_world, "financial")
+    kept = Record.objects.get(disposal_batch=financial, external_id="payments:100")
+    services.exclude_records(financial, [kept.pk], actor=dpo, reason="Audit sample")
+    assert preview_of(financial) == [
+        ("payments", "delete", 3),
+        ("loans", "delete", 3),
+        ("loans", "update", 1),
+    ]
+    financial, run = approve_and_run(financial, dpo)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert receipt_of(run) == [
+        ("payments", "delete", 3, 3),
+        ("loans", "delete", 3, 3),
+        ("loans", "update", 1, 1),
+    ]
+    assert query("SELECT id FROM payments ORDER BY id") == [(100,)]
+    assert query("SELECT id, amount FROM loans ORDER BY id") == [(10, None)]
+    # The record of the row already gone is disposed of too: the source no longer holds it.
+    assert financial.disposed_count == 8
+
+    for column in ("email", "phone"):
+        FieldSetting.objects.create(
+            data_map=connector.data_map, collection="customers", field=column, strategy="keep"
+        )
+    contact = batch_of(every_engine_world, "contact")
+    assert preview_of(contact) == [("calls", "delete", 3), ("customers", "keep", 3)]
+    contact, run = approve_and_run(contact, dpo)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert receipt_of(run) == [("calls", "delete", 3, 3), ("customers", "keep", 3, 0)]
+    assert run.tables[1]["kept_reason"] == "no personal field to erase"
+    assert query("SELECT count(*) FROM customers WHERE email IS NOT NULL") == [(3,)]
+    assert query("SELECT count(*) FROM calls") == [(0,)]
 
 
 def test_a_batch_whose_category_is_held_changes_nothing_there(world):
