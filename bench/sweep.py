@@ -372,10 +372,10 @@ SAME_WORK = [
         "pending batches",
         "INSERT INTO retention_disposalbatch (created_at, updated_at, organisation_id, system_id,"
         " category_id, rule_id, status, record_count, justification, certificate_number,"
-        " disposed_count, kept_on_hold_count, action, legal_reference, disposed_ids_sha256,"
-        " signatures)"
+        " disposed_count, kept_on_hold_count, unlocated_in_source, action, legal_reference,"
+        " disposed_ids_sha256, signatures)"
         " SELECT DISTINCT now(), now(), r.organisation_id, r.system_id, r.category_id,"
-        " r.rule_id, 'pending', 0, '', '', 0, 0, '', '', '', '[]'::jsonb"
+        " r.rule_id, 'pending', 0, '', '', 0, 0, 0, '', '', '', '[]'::jsonb"
         f" FROM retention_record r WHERE {EXPIRED} {NOT_HELD}"
         " ON CONFLICT (organisation_id, system_id, category_id, rule_id)"
         " WHERE status = 'pending' DO NOTHING",
