@@ -58,7 +58,9 @@ def panel(order=100):
 
 
 class Deferred:
-    """A value a panel reads with the other panels' in one statement (see the module's doc)."""
+    """A value a panel reads with the other panels' in one statement (see the module's doc).
+    Each kind gives ``subquery(connection)``: (SQL of a scalar subquery, its params, the function
+    turning the subquery's value into the placeholder's), or None to be read on its own."""
 
     __slots__ = ("queryset", "then")
 
@@ -66,22 +68,14 @@ class Deferred:
         self.queryset = queryset
         self.then = then
 
-    def subquery(self, connection):
-        """(SQL of a scalar subquery, params)."""
-        raise NotImplementedError
-
-    def read(self, raw):
-        return raw
-
-    def value(self, raw):
-        value = self.read(raw)
-        return self.then(value) if self.then else value
+    def value(self, read):
+        return self.then(read) if self.then else read
 
 
 class Counted(Deferred):
     def subquery(self, connection):
         sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
-        return f"(SELECT COUNT(*) FROM ({sql}) counted)", params
+        return f"(SELECT COUNT(*) FROM ({sql}) counted)", params, int
 
 
 class CountedEach(Deferred):
@@ -104,39 +98,25 @@ class CountedEach(Deferred):
             f"COALESCE(SUM(CASE WHEN flag_{n} THEN 1 ELSE 0 END), 0)"
             for n in range(len(self.conditions))
         )
-        return f"(SELECT {_json_array(connection)}({sums}) FROM ({sql}) flagged)", params
+        array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
 
-    def read(self, raw):
-        return dict(zip(self.conditions, _parsed(raw), strict=True))
+        def counts(raw):
+            # PostgreSQL's driver decodes json itself; SQLite's JSON functions return text.
+            numbers = json.loads(raw) if isinstance(raw, str) else raw
+            return dict(zip(self.conditions, numbers, strict=True))
+
+        return f"(SELECT {array}({sums}) FROM ({sql}) flagged)", params, counts
 
 
 class Rows(Deferred):
-    __slots__ = ("decode",)
-
-    def __init__(self, queryset, then):
-        super().__init__(queryset, then)
-        self.decode = list
-
     def subquery(self, connection):
         if not in_one_statement(connection.alias):
-            return None  # read on its own (see _read_placeholders)
+            return None
         try:
-            sql, params, self.decode = json_subquery(self.queryset)
+            sql, params, decode = json_subquery(self.queryset)
         except EmptyResultSet:
-            return "NULL", []
-        return sql, params
-
-    def read(self, raw):
-        return self.decode(raw or [])
-
-
-def _json_array(connection):
-    return "json_build_array" if connection.vendor == "postgresql" else "json_array"
-
-
-def _parsed(raw):
-    # PostgreSQL's driver decodes json itself; SQLite's JSON functions return text.
-    return json.loads(raw) if isinstance(raw, str) else raw
+            return "NULL", [], lambda _raw: []
+        return sql, params, lambda raw: decode(raw or [])
 
 
 def count(queryset):
@@ -229,14 +209,17 @@ def _read_placeholders(panels):
             if subquery is None:  # rows this database does not give as JSON: read apart
                 numbers[id(placeholder)] = placeholder.value(list(placeholder.queryset))
                 continue
-            together.append(placeholder)
-            parts.append(subquery[0])
-            params.extend(subquery[1])
+            sql, sql_params, decode = subquery
+            together.append((placeholder, decode))
+            parts.append(sql)
+            params.extend(sql_params)
         if not parts:
             continue
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             row = cursor.fetchone()
-        numbers.update({id(p): p.value(raw) for p, raw in zip(together, row, strict=True)})
+        numbers.update(
+            {id(p): p.value(decode(raw)) for (p, decode), raw in zip(together, row, strict=True)}
+        )
     for item in panels:
         item.context = _replaced(item.context, numbers)
