@@ -8,8 +8,10 @@ and gives back model instances (or, for a ``values()`` queryset, its dicts) as i
 queryset would: the same columns (deferred
 fields stay deferred), ``select_related`` objects, annotations, and the related manager's own
 object (``obj.letters``' letters know ``obj``). The values arrive as JSON and are turned back
-into Python by each field's ``to_python``. Each queryset's ``prefetch_related`` runs afterwards,
-as usual (one query per lookup, and none for an empty row set).
+into Python by each field's ``to_python``. A ``prefetch_related`` of a reverse foreign key by its
+name (a task's ``receipts``, a message's ``attachments``) is read in the same statement, as the
+rows pointing into the queryset's own SQL; any other lookup runs afterwards, as usual (one query
+per lookup, and none for an empty row set).
 
 Binary and decimal columns do not survive JSON (bytea as hex text, numeric as a float): defer
 them, or read such a queryset on its own. On a database other than PostgreSQL each queryset is
@@ -18,8 +20,9 @@ simply read in turn.
 
 import json
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections, models
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.query import (
     ModelIterable,
     ValuesIterable,
@@ -45,25 +48,82 @@ def read_together(**querysets):
         pending = {}
 
     readers, subqueries, params = [], [], []
+
+    def add(queryset):
+        sql, sql_params, decode = json_subquery(queryset)
+        subqueries.append(sql)
+        params.extend(sql_params)
+        return decode
+
     for name, queryset in pending.items():
+        inline = _reverse_foreign_keys(queryset)
+        if inline:
+            rest = [lookup for lookup in queryset._prefetch_related_lookups if lookup not in inline]
+            queryset = queryset.prefetch_related(None).prefetch_related(*rest)
         try:
-            sql, sql_params, decode = json_subquery(queryset)
+            decode = add(queryset)
         except EmptyResultSet:
             read[name] = []
             continue
-        readers.append((name, queryset, decode))
-        subqueries.append(sql)
-        params.extend(sql_params)
+        children = [
+            (relation, add(_rows_pointing_into(queryset, relation))) for relation in inline.values()
+        ]
+        readers.append((name, decode, children))
     if subqueries:
-        with connections[readers[0][1].db].cursor() as cursor:
+        with connections[pending[readers[0][0]].db].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(subqueries), params)
-            row_sets = cursor.fetchone()
-        for (name, _queryset, decode), rows in zip(readers, row_sets, strict=True):
-            read[name] = decode(rows)
+            row_sets = iter(cursor.fetchone())
+        for name, decode, children in readers:
+            read[name] = decode(next(row_sets))
+            for relation, decode_child in children:
+                _attach(read[name], relation, decode_child(next(row_sets)))
     return {
         name: list(read[name]) if isinstance(read[name], models.QuerySet) else read[name]
         for name in querysets
     }
+
+
+def _reverse_foreign_keys(queryset):
+    """{lookup: the reverse foreign key} of the queryset's prefetches that name one directly."""
+    relations = {}
+    for lookup in queryset._prefetch_related_lookups:
+        if not isinstance(lookup, str) or LOOKUP_SEP in lookup:
+            continue
+        try:
+            relation = queryset.model._meta.get_field(lookup)
+        except FieldDoesNotExist:
+            continue  # a property or a generic relation: prefetch_related_objects knows it
+        # Exactly a reverse foreign key (not a one-to-one), named by its accessor.
+        if type(relation) is models.ManyToOneRel and relation.get_accessor_name() == lookup:
+            relations[lookup] = relation
+    return relations
+
+
+def _rows_pointing_into(queryset, relation):
+    # The related manager's queryset (its model's default manager and ordering), for every row
+    # the parent queryset gives: its own SQL as the subquery, slice included.
+    parents = (
+        queryset.values("pk") if queryset.query.is_sliced else queryset.order_by().values("pk")
+    )
+    return relation.related_model._default_manager.filter(**{f"{relation.field.name}__in": parents})
+
+
+def _attach(instances, relation, children):
+    """What prefetch_related leaves on each instance: its manager's rows, each child knowing it."""
+    by_parent = {}
+    for child in children:
+        by_parent.setdefault(getattr(child, relation.field.attname), []).append(child)
+    accessor, cache_name = (
+        relation.get_accessor_name(),
+        relation.cache_name,
+    )
+    for instance in instances:
+        rows = by_parent.get(instance.pk, [])
+        for child in rows:
+            relation.field.set_cached_value(child, instance)
+        manager_rows = getattr(instance, accessor).get_queryset()
+        manager_rows._result_cache, manager_rows._prefetch_done = rows, True
+        instance.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = manager_rows
 
 
 def in_one_statement(alias):

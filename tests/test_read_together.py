@@ -88,32 +88,56 @@ def test_row_sets_read_together_are_what_reading_each_gives(django_assert_num_qu
 
 
 @pytest.mark.django_db
-def test_a_related_managers_rows_know_their_owner_and_prefetch_as_usual(
+def test_a_related_managers_rows_know_their_owner_and_their_own_rows_come_in_the_statement(
     django_assert_num_queries,
 ):
     organisation = make_organisation()
     request = make_request(organisation)
     other = make_request(organisation, requester_email="basqa@example.az")
+    quiet = make_request(organisation, requester_email="sakit@example.az")
     for owner, kinds in ((request, ["pause", "resume"]), (other, ["extension"])):
         for kind in kinds:
-            DeadlineEvent.objects.create(request=owner, kind=kind, reason=f"{kind} ə")
+            DeadlineEvent.objects.create(request=owner, kind=kind, reason=f"{kind} ə", by=None)
     request = SubjectRequest.objects.get(pk=request.pk)
 
-    def both():
-        return SubjectRequest.objects.filter(pk__in=[request.pk, other.pk]).order_by("pk")
+    def three():
+        return SubjectRequest.objects.filter(pk__in=[request.pk, other.pk, quiet.pk])
 
-    with django_assert_num_queries(2):  # the statement, then the deadline events' prefetch
+    # A reverse foreign key by name is read with its rows, in the same statement, even for a
+    # slice; a nested lookup is prefetched after it, as usual (one query).
+    with django_assert_num_queries(2):
         read = read_together(
             events=request.deadline_events.order_by("pk"),
-            requests=both().prefetch_related("deadline_events"),
+            requests=three().order_by("pk").prefetch_related("deadline_events"),
+            last_two=three().order_by("-pk")[:2].prefetch_related("deadline_events"),
+            with_who=three().order_by("pk").prefetch_related("deadline_events__by"),
         )
     with django_assert_num_queries(0):
         assert [(event.request, event.kind) for event in read["events"]] == [
             (request, "pause"),
             (request, "resume"),
         ]
-        prefetched = [sorted(e.kind for e in r.deadline_events.all()) for r in read["requests"]]
-    assert prefetched == [["pause", "resume"], ["extension"]]
+        prefetched = {
+            name: [[(e.request.pk, e.kind) for e in r.deadline_events.all()] for r in read[name]]
+            for name in ("requests", "last_two", "with_who")
+        }
+        [[(by_whom := event.by) for event in r.deadline_events.all()] for r in read["with_who"]]
+    each = {
+        name: [[(e.request_id, e.kind) for e in r.deadline_events.all()] for r in queryset]
+        for name, queryset in {
+            "requests": three().order_by("pk").prefetch_related("deadline_events"),
+            "last_two": three().order_by("-pk")[:2].prefetch_related("deadline_events"),
+            "with_who": three().order_by("pk").prefetch_related("deadline_events__by"),
+        }.items()
+    }
+    assert prefetched == each
+    assert prefetched["requests"] == [
+        [(request.pk, "pause"), (request.pk, "resume")],
+        [(other.pk, "extension")],
+        [],
+    ]
+    assert prefetched["last_two"] == [[], [(other.pk, "extension")]]
+    assert by_whom is None
 
 
 @pytest.mark.django_db
