@@ -101,7 +101,15 @@ def change_context(request, obj, rows):
     open_count = sum(task.status == TaskStatus.OPEN for task in tasks)
     outcome = fulfilment.outcome_for(tasks)
     problems = (
-        lifecycle.closing_problems(obj, outcome)
+        lifecycle.closing_problems(
+            obj,
+            outcome,
+            tasks=tasks,
+            # What the panel has just counted, when it shows the person's records.
+            held_by_system={system.pk: (system.name, total) for system, _r, total, _h in by_system}
+            if subject is not None
+            else None,
+        )
         if action and obj.status == RequestStatus.IN_PROGRESS
         else []
     )
@@ -338,7 +346,9 @@ def complete_view(model_admin, request, object_id):
         "tasks": tasks,
         "open_tasks": [task for task in tasks if task.status == TaskStatus.OPEN],
         "outcome": fulfilment.outcome_for(tasks),
-        "closing_problems": lifecycle.closing_problems(obj, fulfilment.outcome_for(tasks)),
+        "closing_problems": lifecycle.closing_problems(
+            obj, fulfilment.outcome_for(tasks), tasks=tasks
+        ),
         "kept_explanation": fulfilment.kept_explanation(tasks),
         "is_deletion": obj.kind == RequestKind.DELETION,
         "languages": letters.letter_languages(obj),

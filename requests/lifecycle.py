@@ -10,6 +10,7 @@ in sentences for the DPO, what is missing before a request may close with a give
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -97,9 +98,21 @@ def undisposed_records(request):
     ).undisposed()
 
 
-def closing_problems(request, target, *, reason="", refusal_ground="", lateness_note="", on=None):
+def closing_problems(
+    request,
+    target,
+    *,
+    reason="",
+    refusal_ground="",
+    lateness_note="",
+    on=None,
+    tasks=None,
+    held_by_system=None,
+):
     """What stands between ``request`` and closing it as ``target``: a list of sentences, empty
-    when it may close. ``request`` carries its saved state (tasks and records are read)."""
+    when it may close. ``request`` carries its saved state: its tasks and the person's records
+    are read, unless a page that has just read them gives them (``tasks`` with their systems;
+    ``held_by_system``: {system id: (system name, undisposed records)}, see held_by_system())."""
     if target not in CLOSED_STATUSES:
         return [_("Not a closing status.")]
     if not is_allowed(request.status, target):
@@ -112,7 +125,7 @@ def closing_problems(request, target, *, reason="", refusal_ground="", lateness_
         ]
     reason = (reason or "").strip()
     if target in ANSWER_STATUSES:
-        return _answer_problems(request, target, reason)
+        return _answer_problems(request, target, reason, tasks, held_by_system)
     if target == REFUSED:
         return _refusal_problems(request, reason, refusal_ground, lateness_note, on)
     if not reason:
@@ -120,7 +133,19 @@ def closing_problems(request, target, *, reason="", refusal_ground="", lateness_
     return []
 
 
-def _answer_problems(request, target, reason):
+def held_by_system(request, *, on_consent_only=False):
+    """{system id: (system name, how many of the person's records it holds undisposed)}: one
+    query. ``on_consent_only``: the records kept on a consent alone."""
+    records = undisposed_records(request)
+    if on_consent_only:
+        records = records.filter(consent__isnull=False)
+    return {
+        row["system_id"]: (row["system__name"], row["held"])
+        for row in records.order_by().values("system_id", "system__name").annotate(held=Count("pk"))
+    }
+
+
+def _answer_problems(request, target, reason, tasks, held):
     problems = []
     if needs_identity(request) and request.identity_status != IdentityStatus.VERIFIED:
         problems.append(_("The requester's identity is not verified."))
@@ -131,32 +156,37 @@ def _answer_problems(request, target, reason):
                 "no data is held about them."
             )
         )
-    tasks = list(request.tasks.select_related("system"))
+    if tasks is None:
+        tasks = list(request.tasks.select_related("system"))
     still_open = [task.system.name for task in tasks if task.status == TaskStatus.OPEN]
     if still_open:
         problems.append(
             _("Tasks still open for: %(systems)s.") % {"systems": ", ".join(sorted(still_open))}
         )
-    records = undisposed_records(request)
-    if request.no_data_held and request.subject_id and records.exists():
+    if request.subject_id is None:
+        held = {}
+    elif held is None and (request.no_data_held or request.kind in TASK_ACTION_FOR_KIND):
+        held = held_by_system(request)
+    if request.no_data_held and held:
         problems.append(
             _("“No data held” is recorded, but the inventory holds records of this person.")
         )
     if request.kind in TASK_ACTION_FOR_KIND and request.subject_id:
         kept_systems = {task.system_id for task in tasks if task.status == TaskStatus.KEPT}
         task_systems = {task.system_id for task in tasks}
-        # Without the Record's ordering, which would put every pk into the DISTINCT.
-        held_by_system = records.order_by().values_list("system__name", "system_id").distinct()
-        if request.kind == RequestKind.CONSENT_WITHDRAWAL:
-            held_by_system = held_by_system.filter(consent__isnull=False)
-        untasked = sorted({name for name, pk in held_by_system if pk not in task_systems})
+        holding = (
+            held_by_system(request, on_consent_only=True)
+            if request.kind == RequestKind.CONSENT_WITHDRAWAL
+            else held
+        )
+        untasked = sorted({name for pk, (name, _n) in holding.items() if pk not in task_systems})
         if untasked:
             problems.append(
                 _("No task yet for the systems holding the person's records: %(systems)s.")
                 % {"systems": ", ".join(untasked)}
             )
         if request.kind == RequestKind.DELETION:
-            left = records.exclude(system_id__in=kept_systems).count()
+            left = sum(n for pk, (_name, n) in held.items() if pk not in kept_systems)
             if left:
                 problems.append(
                     _(

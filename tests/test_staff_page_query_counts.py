@@ -2,8 +2,8 @@
 triage queue, the record list, a data subject's page, the recipient register and a request's page
 ask the same number with a handful of rows as with several times more (no query per row, per
 system, per task or per person); the lists, the subject page, the dashboard (a panel per app,
-what its panels read gathered into one statement) and a new request's page at most twelve, the
-page of a request being worked on (tasks in every system, letters, messages) a few more."""
+what its panels read gathered into one statement) and a request's page, new or being worked on
+(tasks in every system, letters, messages), at most twelve."""
 
 import datetime
 import itertools
@@ -17,7 +17,7 @@ from django.utils import timezone
 from dpo_portal.register.models import DataSubject, Role
 from requests import access, conversation, fulfilment, letters, services
 from requests.mailbox.models import Mailbox
-from requests.models import IdentityMethod, IdentityStatus, SubjectRequest
+from requests.models import IdentityMethod, IdentityStatus, RequestKind, SubjectRequest
 from retention import sweep
 from retention.models import RecordStatus, SweepRun
 from retention.snapshots import take_snapshots
@@ -40,18 +40,15 @@ PAGE_BUDGET = 12
 # urgency counts, last and unfinished sweeps, snapshot figures, mailboxes, failed disposals),
 # and what depends on something read first: the audit chain heads and the legal references in
 # use (versions, citing rules, references): 10. The figure moves only when a panel is added.
-# A new request's page (PAGE_BUDGET): the same 3, then its request with organisation, person,
-# regime version and verifier, its deadline events, the request kinds offered with their
-# references, the calendar's stamp, the person's records by system (counts, rows shown), one
-# statement for the sections' small row sets (tasks, the approvals waiting on them, the systems
-# with a connector and the runs, letters, attachments, messages, signature checks, refusal
-# grounds, access packages: dpo_portal/read_together.py), and the assignee choices: 11.
-# A request being worked on (tasks in every system of the person, letters, messages, access
-# packages) reads what its rows carry on top: the tasks' receipts, the tasks and records again
-# for the closing check (what stands before closing), the messages' attachments, and who may be
-# given a task.
-WORKED_REQUEST_PAGE_BUDGET = 16
-SPECIAL_BUDGETS = {"worked request page"}
+# A request's page: the same 3, then its request with organisation, person, regime version and
+# verifier, its deadline events, the request kinds offered with their references, the calendar's
+# stamp, the person's records by system (counts, rows shown), one statement for the sections'
+# row sets (tasks with their receipts, the approvals waiting on them, the systems with a
+# connector and the runs, letters, attachments, messages with theirs, signature checks, refusal
+# grounds, access packages: dpo_portal/read_together.py), and the assignee choices: 11 for a new
+# request. One being worked on (tasks in every system of the person, letters, messages, access
+# packages) asks one more, who may be given a task, and no more: the closing check (what stands
+# before closing) takes the tasks and the records by system the page has just read.
 _n = itertools.count(1)
 
 
@@ -105,6 +102,12 @@ def work_on(organisation, dpo):
     if request.identity_status != IdentityStatus.VERIFIED:
         services.verify_identity(request, method=IdentityMethod.ID_DOCUMENT_SEEN, actor=dpo)
     fulfilment.open_tasks_for(request, actor=dpo)
+    deletion = deletion_of(organisation) or make_request(
+        organisation, kind=RequestKind.DELETION, subject=request.subject
+    )
+    if deletion.identity_status != IdentityStatus.VERIFIED:
+        services.verify_identity(deletion, method=IdentityMethod.ID_DOCUMENT_SEEN, actor=dpo)
+    fulfilment.open_tasks_for(deletion, actor=dpo)
     letters.create_letter(request, language="az", actor=dpo)
     conversation.write_to_person(request, body="Sənədlərinizi aldıq.", acting_user=dpo)
     access.start_access_package(request, actor=dpo)
@@ -113,6 +116,11 @@ def work_on(organisation, dpo):
 def request_of(organisation, person):
     subject = DataSubject.objects.filter(organisation=organisation).order_by("pk")[person]
     return SubjectRequest.objects.filter(subject=subject).order_by("pk").first()
+
+
+def deletion_of(organisation):
+    subject = DataSubject.objects.filter(organisation=organisation).order_by("pk").first()
+    return SubjectRequest.objects.filter(subject=subject, kind=RequestKind.DELETION).first()
 
 
 def pages(organisation):
@@ -131,6 +139,9 @@ def pages(organisation):
         ),
         "worked request page": reverse(
             "admin:requests_subjectrequest_change", args=[request_of(organisation, 0).pk]
+        ),
+        "worked deletion page": reverse(
+            "admin:requests_subjectrequest_change", args=[deletion_of(organisation).pk]
         ),
     }
 
@@ -159,9 +170,7 @@ def test_staff_pages_ask_as_many_queries_with_few_rows_as_with_many(client):
     work_on(organisation, dpo)
     many = query_counts(client, organisation)
 
-    assert many == few
+    assert many == few, many
     dashboard = client.get(reverse("admin:index")).content.decode()
     assert 'id="incoming-mail"' in dashboard and 'id="unfinished-sweeps"' in dashboard
-    assert many["worked request page"] <= WORKED_REQUEST_PAGE_BUDGET
-    pages_ = {n: count for n, count in many.items() if n not in SPECIAL_BUDGETS}
-    assert {name: n for name, n in pages_.items() if n > PAGE_BUDGET} == {}
+    assert {name: n for name, n in many.items() if n > PAGE_BUDGET} == {}
