@@ -46,7 +46,19 @@ def _tasks_of(obj):
 def row_sets(obj):
     """What the fulfilment panel lists, as querysets: the request page reads them in one
     statement with its other sections (read_together) and gives them to change_context."""
+    subject = _live_subject(obj)
+    withdrawing = subject is not None and obj.kind == RequestKind.CONSENT_WITHDRAWAL
     return {
+        # A consent withdrawal lists the person's active consents, and its closing check looks
+        # for the systems holding records on a consent.
+        "consents": Consent.objects.active()
+        .filter(subject=subject)
+        .select_related("activity", "notice")
+        if withdrawing
+        else [],
+        "held_on_consent": lifecycle.records_held_by_system(obj, on_consent_only=True)
+        if withdrawing
+        else None,
         "tasks": _tasks_of(obj),
         "approvals": open_approvals(
             actions=fulfilment.DISPOSAL_STEP.values(), targets=obj.tasks.all()
@@ -57,6 +69,11 @@ def row_sets(obj):
         .select_related("started_by")
         .defer("payload", "result"),
     }
+
+
+def _live_subject(obj):
+    """The request's person, unless none is matched or they have been erased."""
+    return obj.subject if obj.subject_id and not obj.subject.is_erased else None
 
 
 def request_tasks(request, obj, read=None):
@@ -72,7 +89,7 @@ def request_tasks(request, obj, read=None):
 def change_context(request, obj, rows):
     """The fulfilment panel, from ``rows``: row_sets() read."""
     action = fulfilment.task_action_for(obj)
-    subject = obj.subject if obj.subject_id and not obj.subject.is_erased else None
+    subject = _live_subject(obj)
     tasks = request_tasks(request, obj, lambda: rows["tasks"])
     waiting = {int(approval.target_id): approval for approval in rows["approvals"]}
     for task in tasks:
@@ -93,11 +110,6 @@ def change_context(request, obj, rows):
         else []
     )
     task_systems = {task.system_id for task in tasks}
-    consents = []
-    if subject is not None and obj.kind == RequestKind.CONSENT_WITHDRAWAL:
-        consents = list(
-            Consent.objects.active().filter(subject=subject).select_related("activity", "notice")
-        )
     open_count = sum(task.status == TaskStatus.OPEN for task in tasks)
     outcome = fulfilment.outcome_for(tasks)
     problems = (
@@ -106,9 +118,12 @@ def change_context(request, obj, rows):
             outcome,
             tasks=tasks,
             # What the panel has just counted, when it shows the person's records.
-            held_by_system={system.pk: (system.name, total) for system, _r, total, _h in by_system}
+            held={system.pk: (system.name, total) for system, _r, total, _h in by_system}
             if subject is not None
             else None,
+            held_on_consent=None
+            if rows["held_on_consent"] is None
+            else lifecycle.held_by_system(rows["held_on_consent"]),
         )
         if action and obj.status == RequestStatus.IN_PROGRESS
         else []
@@ -135,7 +150,7 @@ def change_context(request, obj, rows):
             "new_systems": any(system.pk not in task_systems for system, *_rest in by_system),
             "kept_reasons": KeptReason.choices,
             "kept_value": fulfilment.Resolution.KEPT.value,
-            "consents": consents,
+            "consents": rows["consents"],
             "is_deletion": obj.kind == RequestKind.DELETION,
             "packages_offered": obj.kind in access.PACKAGE_KINDS,
             "package_jobs": rows["package_jobs"],

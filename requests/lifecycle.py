@@ -107,12 +107,14 @@ def closing_problems(
     lateness_note="",
     on=None,
     tasks=None,
-    held_by_system=None,
+    held=None,
+    held_on_consent=None,
 ):
     """What stands between ``request`` and closing it as ``target``: a list of sentences, empty
     when it may close. ``request`` carries its saved state: its tasks and the person's records
-    are read, unless a page that has just read them gives them (``tasks`` with their systems;
-    ``held_by_system``: {system id: (system name, undisposed records)}, see held_by_system())."""
+    are read, unless a page that has just read them gives them: ``tasks`` with their systems,
+    and as held_by_system() gives them, the person's undisposed records by system (``held``)
+    and, for a consent withdrawal, those kept on a consent (``held_on_consent``)."""
     if target not in CLOSED_STATUSES:
         return [_("Not a closing status.")]
     if not is_allowed(request.status, target):
@@ -125,7 +127,7 @@ def closing_problems(
         ]
     reason = (reason or "").strip()
     if target in ANSWER_STATUSES:
-        return _answer_problems(request, target, reason, tasks, held_by_system)
+        return _answer_problems(request, target, reason, tasks, held, held_on_consent)
     if target == REFUSED:
         return _refusal_problems(request, reason, refusal_ground, lateness_note, on)
     if not reason:
@@ -133,19 +135,21 @@ def closing_problems(
     return []
 
 
-def held_by_system(request, *, on_consent_only=False):
-    """{system id: (system name, how many of the person's records it holds undisposed)}: one
-    query. ``on_consent_only``: the records kept on a consent alone."""
+def records_held_by_system(request, *, on_consent_only=False):
+    """The person's undisposed records counted per system (``on_consent_only``: those kept on a
+    consent alone): rows of system_id, system__name and held, for held_by_system()."""
     records = undisposed_records(request)
     if on_consent_only:
         records = records.filter(consent__isnull=False)
-    return {
-        row["system_id"]: (row["system__name"], row["held"])
-        for row in records.order_by().values("system_id", "system__name").annotate(held=Count("pk"))
-    }
+    return records.order_by().values("system_id", "system__name").annotate(held=Count("pk"))
 
 
-def _answer_problems(request, target, reason, tasks, held):
+def held_by_system(rows):
+    """{system id: (system name, how many records it holds)} of records_held_by_system()."""
+    return {row["system_id"]: (row["system__name"], row["held"]) for row in rows}
+
+
+def _answer_problems(request, target, reason, tasks, held, held_on_consent):
     problems = []
     if needs_identity(request) and request.identity_status != IdentityStatus.VERIFIED:
         problems.append(_("The requester's identity is not verified."))
@@ -166,7 +170,7 @@ def _answer_problems(request, target, reason, tasks, held):
     if request.subject_id is None:
         held = {}
     elif held is None and (request.no_data_held or request.kind in TASK_ACTION_FOR_KIND):
-        held = held_by_system(request)
+        held = held_by_system(records_held_by_system(request))
     if request.no_data_held and held:
         problems.append(
             _("“No data held” is recorded, but the inventory holds records of this person.")
@@ -174,11 +178,11 @@ def _answer_problems(request, target, reason, tasks, held):
     if request.kind in TASK_ACTION_FOR_KIND and request.subject_id:
         kept_systems = {task.system_id for task in tasks if task.status == TaskStatus.KEPT}
         task_systems = {task.system_id for task in tasks}
-        holding = (
-            held_by_system(request, on_consent_only=True)
-            if request.kind == RequestKind.CONSENT_WITHDRAWAL
-            else held
-        )
+        holding = held
+        if request.kind == RequestKind.CONSENT_WITHDRAWAL:
+            holding = held_on_consent
+            if holding is None:
+                holding = held_by_system(records_held_by_system(request, on_consent_only=True))
         untasked = sorted({name for pk, (name, _n) in holding.items() if pk not in task_systems})
         if untasked:
             problems.append(

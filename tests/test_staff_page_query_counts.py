@@ -14,13 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from consent.models import BasisKind
 from dpo_portal.register.models import DataSubject, Role
 from requests import access, conversation, fulfilment, letters, services
 from requests.mailbox.models import Mailbox
 from requests.models import IdentityMethod, IdentityStatus, RequestKind, SubjectRequest
 from retention import sweep
-from retention.models import RecordStatus, SweepRun
+from retention.models import Record, RecordStatus, SweepRun
 from retention.snapshots import take_snapshots
+from tests.consent.helpers import make_activity, make_consent
 from tests.factories import (
     make_category,
     make_organisation,
@@ -45,7 +47,8 @@ PAGE_BUDGET = 12
 # stamp, the person's records by system (counts, rows shown), one statement for the sections'
 # row sets (tasks with their receipts, the approvals waiting on them, the systems with a
 # connector and the runs, letters, attachments, messages with theirs, signature checks, refusal
-# grounds, access packages: dpo_portal/read_together.py), and the assignee choices: 11 for a new
+# grounds, access packages, and a consent withdrawal's active consents and systems holding
+# records on a consent: dpo_portal/read_together.py), and the assignee choices: 11 for a new
 # request. One being worked on (tasks in every system of the person, letters, messages, access
 # packages) asks one more, who may be given a task, and no more: the closing check (what stands
 # before closing) takes the tasks and the records by system the page has just read.
@@ -102,12 +105,24 @@ def work_on(organisation, dpo):
     if request.identity_status != IdentityStatus.VERIFIED:
         services.verify_identity(request, method=IdentityMethod.ID_DOCUMENT_SEEN, actor=dpo)
     fulfilment.open_tasks_for(request, actor=dpo)
-    deletion = deletion_of(organisation) or make_request(
+    deletion = kind_of(organisation, RequestKind.DELETION) or make_request(
         organisation, kind=RequestKind.DELETION, subject=request.subject
     )
     if deletion.identity_status != IdentityStatus.VERIFIED:
         services.verify_identity(deletion, method=IdentityMethod.ID_DOCUMENT_SEEN, actor=dpo)
     fulfilment.open_tasks_for(deletion, actor=dpo)
+    withdrawal = kind_of(organisation, RequestKind.CONSENT_WITHDRAWAL)
+    if withdrawal is None:  # the person consented to one activity; a record is held on it
+        activity = make_activity(organisation, basis_kind=BasisKind.CONSENT)
+        consent = make_consent(request.subject, activity)
+        Record.objects.filter(pk=Record.objects.filter(subject=request.subject).first().pk).update(
+            activity=activity, consent=consent
+        )
+        withdrawal = make_request(
+            organisation, kind=RequestKind.CONSENT_WITHDRAWAL, subject=request.subject
+        )
+        services.verify_identity(withdrawal, method=IdentityMethod.ID_DOCUMENT_SEEN, actor=dpo)
+    fulfilment.open_tasks_for(withdrawal, actor=dpo)
     letters.create_letter(request, language="az", actor=dpo)
     conversation.write_to_person(request, body="Sənədlərinizi aldıq.", acting_user=dpo)
     access.start_access_package(request, actor=dpo)
@@ -118,9 +133,10 @@ def request_of(organisation, person):
     return SubjectRequest.objects.filter(subject=subject).order_by("pk").first()
 
 
-def deletion_of(organisation):
+def kind_of(organisation, kind):
+    """The first person's request of this kind (work_on makes one of each)."""
     subject = DataSubject.objects.filter(organisation=organisation).order_by("pk").first()
-    return SubjectRequest.objects.filter(subject=subject, kind=RequestKind.DELETION).first()
+    return SubjectRequest.objects.filter(subject=subject, kind=kind).first()
 
 
 def pages(organisation):
@@ -141,7 +157,12 @@ def pages(organisation):
             "admin:requests_subjectrequest_change", args=[request_of(organisation, 0).pk]
         ),
         "worked deletion page": reverse(
-            "admin:requests_subjectrequest_change", args=[deletion_of(organisation).pk]
+            "admin:requests_subjectrequest_change",
+            args=[kind_of(organisation, RequestKind.DELETION).pk],
+        ),
+        "worked consent withdrawal page": reverse(
+            "admin:requests_subjectrequest_change",
+            args=[kind_of(organisation, RequestKind.CONSENT_WITHDRAWAL).pk],
         ),
     }
 
