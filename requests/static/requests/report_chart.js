@@ -9,8 +9,10 @@
     return;
   }
   var data = JSON.parse(source.textContent);
-  var colours = ["#417690", "#b36b00", "#6f42c1", "#2e7d32", "#ba2121", "#0b7285", "#795548",
-                 "#5c6bc0", "#9e9d24", "#ad1457", "#00897b", "#6d4c41", "#455a64"];
+  // One colour per request kind (13), no two of the same hue: the old list had two browns and
+  // two teals, and a manager could not tell archiving from restriction in the bars.
+  var colours = ["#417690", "#e8772e", "#6f42c1", "#2e7d32", "#ba2121", "#0b7285", "#795548",
+                 "#e6b800", "#ad1457", "#7f8c8d", "#8fbc5a", "#ff9da7", "#1a237e"];
   new Chart(canvas, {
     type: "bar",
     data: {
