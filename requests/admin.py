@@ -520,7 +520,8 @@ class SubjectRequestAdmin(NeverDeletedAdmin, OrganisationScopedAdmin):
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_short(self, obj):
-        return obj.get_kind_display()
+        # The enum's label, not get_kind_display(), which rebuilds a dict of every choice per row.
+        return RequestKind(obj.kind).label
 
     @admin.display(description=_("requester"))
     def requester(self, obj):

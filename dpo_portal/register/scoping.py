@@ -9,11 +9,15 @@ row's own organisation.
 from django import forms
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
@@ -129,6 +133,18 @@ class OrganisationScopedAdmin(ReadableHistoryAdmin):
     # The path from this model to its organisation's id, for models that are not
     # OrganisationOwned themselves (Organisation: "pk").
     organisation_path = "organisation_id"
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        # Django's own HTML, without rendering a widget template per row: 50 of them were an
+        # eighth of a big list's time (the triage queue, the record list).
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     # --- which organisations -----------------------------------------------------------------
 
