@@ -237,3 +237,47 @@ def test_a_body_past_the_limit_answers_413(shop):
 
     assert response.status_code == 413
     assert problem(response)["type"] == "urn:dpo-portal:problem:body-too-large"
+
+
+def thousands(people, count=6_000):
+    """A full-sized push: more items than the Importer validates at once (it works in slices)."""
+    return [item(people[n % len(people)], f"T-{n}") for n in range(count)]
+
+
+def test_a_full_sized_batch_is_written_whole_and_pushed_again_updates_it(shop):
+    _organisation, _system, people, _dpo, client = shop
+    batch = {"records": thousands(people)}
+
+    first = client.post("/records/batch", batch)
+    again = client.post("/records/batch", batch)
+
+    assert first.json() == {"received": 6_000, "written": 6_000}
+    assert again.json() == {"received": 6_000, "written": 6_000}
+    assert Record.objects.count() == 6_000
+    assert Record.objects.filter(external_id="T-5999", subject=people[5999 % 4]).exists()
+
+
+def test_one_bad_item_at_the_end_of_a_full_sized_batch_writes_nothing(shop):
+    _organisation, _system, people, _dpo, client = shop
+    records = thousands(people)
+    records[-1] = {**records[-1], "subject_ref": "NOBODY"}
+
+    response = client.post("/records/batch", {"records": records})
+
+    assert problem(response)["errors"] == [
+        {"index": 5_999, "field": "subject_ref", "reason": "No such person in this organisation."}
+    ]
+    assert not Record.objects.exists()
+
+
+def test_the_same_record_far_apart_in_a_full_sized_batch_is_refused_at_its_second_index(shop):
+    _organisation, _system, people, _dpo, client = shop
+    records = thousands(people)
+    records[5_000] = {**records[5_000], "external_id": "T-0"}
+
+    response = client.post("/records/batch", {"records": records})
+
+    assert problem(response)["errors"] == [
+        {"index": 5_000, "field": "external_id", "reason": "The same record appears in row 0."}
+    ]
+    assert not Record.objects.exists()
