@@ -129,7 +129,7 @@ def records_batch(request, payload: RecordBatchIn):
 def push(token, payload):
     rows = import_rows(payload, token.system.code)
     importer = Importer(token.organisation)
-    written = importer.build_and_write(rows)
+    records = importer.build(rows)
     if importer.errors:
         raise invalid(
             _("%(n)s records are not valid; nothing was written.") % {"n": len(importer.errors)},
@@ -138,6 +138,7 @@ def push(token, payload):
                 for number, column, _value, reason in importer.errors
             ],
         )
+    written = importer.write(records)
     AuditEvent.record(
         "api.records_pushed",
         organisation=token.organisation,

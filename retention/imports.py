@@ -257,15 +257,9 @@ class Importer:
     def build(self, rows, progress=None):
         """Validate every (number, row) pair; returns the records to write() (unsaved), or
         fills self.errors with (row, column, value, reason)."""
-        if self._set_based():
+        if connection.vendor == "postgresql":
             return self._build_in_sql(rows)
         return self._build_in_python(rows)
-
-    @staticmethod
-    def _set_based():
-        """PostgreSQL's staged path (COPY and set-based SQL); else, as on SQLite, the plain
-        one (dictionaries and bulk_create)."""
-        return connection.vendor == "postgresql"
 
     def write(self, records, progress=None):
         """Write what build() returned, in one transaction; returns how many records."""
@@ -282,11 +276,8 @@ class Importer:
     )
     STAGE_TYPES = [column.split()[1] for column in STAGE_COLUMNS.split(", ")]
 
-    def _validate(self, rows, later, keys):
-        """The Python checks of (number, row) pairs: the rows to stage. A row failing before the
-        person's lookup goes to self.errors, one failing after it to ``later`` (reported only
-        if the person is found); each good row's key goes into ``keys``."""
-        staged = []
+    def _build_in_sql(self, rows):
+        staged, later, keys = [], {}, set()
         for number, row in rows:
             try:
                 ref, fin = self._person(row)
@@ -302,24 +293,30 @@ class Importer:
             else:
                 keys.add((fields[0], fields[3], fields[1]))
             staged.append((number, ref, fin, number in later, *fields))
-        return staged
-
-    def _copy_stage(self, cursor, table, staged):
-        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
-            copy.set_types(self.STAGE_TYPES)  # one dumper per column, not one per value
-            for values in staged:
-                copy.write_row(values)
-
-    def _matched(self, table, by_fin):
-        """SELECT of the staged rows (``{table}_rows``) with their person: the subject's id,
-        erased, and a FIN more than one person has."""
-        # The person by reference first, by FIN when the reference finds nobody (as the file's
-        # column says); erased people are found, and refused below. The FIN join only when a
-        # row gives a FIN: it reads the register again, for nothing otherwise. (The reference's
-        # unique index is partial: external_ref <> '' lets the planner use it.) A FIN is no key
-        # of the register (two entries may carry one by mistake): the FINs are grouped first,
-        # and a FIN of more than one person is refused, not guessed.
-        return f"""
+        # No key given twice (the usual file, every API batch from a system's own ids): no
+        # duplicate to look for, and the check below needs no sort.
+        repeated = len(keys) < len(staged) - len(later)
+        table = f"record_import_{uuid.uuid4().hex}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {table}_rows ({self.STAGE_COLUMNS})")
+            with cursor.cursor.copy(f"COPY {table}_rows FROM STDIN") as copy:
+                copy.set_types(self.STAGE_TYPES)  # one dumper per column, not one per value
+                for values in staged:
+                    copy.write_row(values)
+            # Statistics for the planner: a temporary table has none until analysed, and its
+            # guess hashed the whole register for every batch; knowing the rows, it hashes the
+            # batch instead (or probes the index, for a register far larger than the batch).
+            cursor.execute(f"ANALYZE {table}_rows (ref, fin)")
+            # The person by reference first, by FIN when the reference finds nobody (as the
+            # file's column says); erased people are found, and refused below. The FIN join only
+            # when a row gives a FIN: it reads the register again, for nothing otherwise. (The
+            # reference's unique index is partial: external_ref <> '' lets the planner use it.)
+            by_fin = any(values[2] for values in staged)
+            # A FIN is no key of the register (two entries may carry one by mistake): the FINs
+            # are grouped first, and a FIN of more than one person is refused, not guessed.
+            cursor.execute(
+                f"""
+                CREATE TEMPORARY TABLE {table} AS
                 SELECT t.*, {"coalesce(r.id, f.id)" if by_fin else "r.id"} AS subject_id,
                        CASE WHEN r.id IS NOT NULL THEN r.erased_at IS NOT NULL
                             ELSE {"coalesce(f.erased, false)" if by_fin else "false"}
@@ -329,8 +326,9 @@ class Importer:
                 LEFT JOIN register_datasubject r
                   ON r.organisation_id = %(org)s AND t.ref <> '' AND r.external_ref = t.ref
                  AND r.external_ref <> ''
-                """ + (
-            f"""
+                """
+                + (
+                    f"""
                 LEFT JOIN (
                   SELECT fin, min(id) AS id, bool_or(erased_at IS NOT NULL) AS erased,
                          count(*) AS people
@@ -340,43 +338,12 @@ class Importer:
                   GROUP BY fin
                 ) f ON t.fin <> '' AND f.fin = t.fin AND r.id IS NULL
                 """
-            if by_fin
-            else ""
-        )
-
-    def _build_in_sql(self, rows):
-        later, keys = {}, set()
-        staged = self._validate(rows, later, keys)
-        table = f"record_import_{uuid.uuid4().hex}"
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TEMPORARY TABLE {table}_rows ({self.STAGE_COLUMNS})")
-            self._copy_stage(cursor.cursor, f"{table}_rows", staged)
-            # Statistics for the planner: a temporary table has none until analysed, and its
-            # guess hashed the whole register for every batch; knowing the rows, it hashes the
-            # batch instead (or probes the index, for a register far larger than the batch).
-            cursor.execute(f"ANALYZE {table}_rows (ref, fin)")
-            by_fin = any(values[2] for values in staged)
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {table} AS {self._matched(table, by_fin)}",
+                    if by_fin
+                    else ""
+                ),
                 {"org": self.organisation.pk},
             )
             cursor.execute(f"DROP TABLE {table}_rows")
-        self._report_bad_rows(table, rows, later, repeated=self._repeated(keys, staged, later))
-        if self.errors:
-            self._drop(table)
-            return Staged(table, 0)
-        return Staged(table, len(staged))
-
-    @staticmethod
-    def _repeated(keys, staged, later):
-        # No key given twice (the usual file, every API batch from a system's own ids): no
-        # duplicate to look for, and the check for them needs no sort.
-        return len(keys) < len(staged) - len(later)
-
-    def _report_bad_rows(self, table, rows, later, repeated):
-        """The staged rows SQL finds bad (person unknown, erased or ambiguous, a later error,
-        the same record twice) into self.errors, the Python ones' order kept by row number."""
-        with connection.cursor() as cursor:
             # Only the bad rows come back. A duplicate is a good row whose key an earlier good
             # row already has (the report names that first row).
             first_n = (
@@ -413,15 +380,17 @@ class Importer:
                 else:
                     error = self._duplicate(first_n)
                 self._refuse(number, by_number[number], error)
-        self.errors.sort(key=lambda error: error[0])
+            self.errors.sort(key=lambda error: error[0])
+        if self.errors:
+            self._drop(table)
+            return Staged(table, 0)
+        return Staged(table, len(staged))
 
     def _drop(self, table):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _upsert(self, source, where):
-        """INSERT ... SELECT of ``source``'s rows (the stage's columns) WHERE ``where`` into the
-        inventory, ON CONFLICT DO UPDATE, and its named parameters (the columns not staged)."""
+    def _write_staged(self, staged, progress):
         fields = [field for field in Record._meta.concrete_fields if not field.primary_key]
         from_stage = {
             "subject_id",
@@ -436,27 +405,22 @@ class Importer:
         }
         now = timezone.now()
         given = {"organisation_id": self.organisation.pk, "created_at": now, "updated_at": now}
-        columns, values, params = [], [], {}
+        columns, values, params = [], [], []
         for field in fields:
             columns.append(connection.ops.quote_name(field.column))
             if field.column in from_stage:
                 values.append(field.column)
             else:
-                name = f"given_{len(params)}"
-                values.append(f"%({name})s")
+                values.append("%s")
                 value = given[field.column] if field.column in given else field.get_default()
-                params[name] = field.get_db_prep_save(value, connection)
+                params.append(field.get_db_prep_save(value, connection))
         updated = [Record._meta.get_field(name).column for name in UPDATED_FIELDS]
         sql = f"""
             INSERT INTO {Record._meta.db_table} ({", ".join(columns)})
-            SELECT {", ".join(values)} FROM {source} WHERE {where}
+            SELECT {", ".join(values)} FROM {staged.table} WHERE n >= %s AND n < %s
             ON CONFLICT (organisation_id, system_id, external_id, category_id) DO UPDATE SET
             {", ".join(f"{column} = EXCLUDED.{column}" for column in updated)}
         """
-        return sql, params
-
-    def _write_staged(self, staged, progress):
-        sql, params = self._upsert(staged.table, "n >= %(low)s AND n < %(high)s")
         written = 0
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SELECT min(n), max(n) FROM {staged.table}")
@@ -465,84 +429,11 @@ class Importer:
             # numbers its items from 0: an empty stage is None, not a falsy 0.)
             slices = range(low, high + 1, WRITE_SLICE) if low is not None else ()
             for start in slices:
-                cursor.execute(sql, {**params, "low": start, "high": start + WRITE_SLICE})
+                cursor.execute(sql, [*params, start, start + WRITE_SLICE])
                 written += cursor.rowcount
                 if progress:
                     progress(cursor.rowcount)
             cursor.execute(f"DROP TABLE {staged.table}")
-        return written
-
-    # --- PostgreSQL: build() and write() at once, PostgreSQL's work beside Python's -------------
-
-    PIPELINE_SLICE = 2_500  # rows validated in Python while PostgreSQL writes the slice before
-
-    def build_and_write(self, rows, progress=None):
-        """build() and write() at once, all or nothing: returns how many records were written,
-        or 0 with self.errors filled (the same report as build()'s) and nothing written."""
-        if not self._set_based():
-            records = self._build_in_python(rows)
-            return 0 if self.errors else self._write_objects(records, progress)
-        with transaction.atomic():
-            written = self._import_in_sql(rows, progress)
-            if self.errors:
-                # Slices may have been written before a later one was found bad.
-                transaction.set_rollback(True)
-                return 0
-        return written
-
-    def _import_in_sql(self, rows, progress):
-        """The staged path of build() and write(), in slices: each slice is validated in Python
-        while PostgreSQL matches the previous one's people and writes it (pipeline mode: the
-        statements are sent, their results read once the next slice is ready). A worker that
-        waited for PostgreSQL, then PostgreSQL for the worker, now has both at work. Once a row
-        is bad nothing more is written (the caller rolls back what was); every slice is still
-        staged and matched, for the report."""
-        later, keys, count, written = {}, set(), 0, 0
-        table = f"record_import_{uuid.uuid4().hex}"
-        good = "NOT later_error AND subject_id IS NOT NULL AND NOT erased AND NOT ambiguous"
-        upsert, params = self._upsert("matched", good)
-        params["org"] = self.organisation.pk
-        slice_size = self.PIPELINE_SLICE
-        parts = (rows[start : start + slice_size] for start in range(0, len(rows), slice_size))
-        connection.ensure_connection()
-        database = connection.connection  # psycopg's own: Django's cursors have no pipeline
-        with database.cursor() as cursor:
-            cursor.execute(f"CREATE TEMPORARY TABLE {table}_rows ({self.STAGE_COLUMNS})")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {table} ({self.STAGE_COLUMNS}, subject_id integer, "
-                "erased boolean, ambiguous boolean)"
-            )
-        staged = self._validate(next(parts, []), later, keys)
-        first = True
-        while staged is not None:
-            count += len(staged)
-            with database.cursor() as cursor:
-                self._copy_stage(cursor, f"{table}_rows", staged)  # COPY: not in a pipeline
-            # Nothing more to write once a row is known bad: the batch is refused whole.
-            clean = not self.errors and not later and len(keys) == count
-            by_fin = any(values[2] for values in staged)
-            matched = f"INSERT INTO {table} {self._matched(table, by_fin)}"
-            with database.cursor() as cursor, database.cursor() as writer:
-                with database.pipeline():
-                    if first:  # statistics for the planner, as in build()
-                        cursor.execute(f"ANALYZE {table}_rows (ref, fin)")
-                        first = False
-                    if clean:
-                        writer.execute(f"WITH matched AS ({matched} RETURNING *) {upsert}", params)
-                    else:
-                        cursor.execute(matched, params)
-                    cursor.execute(f"DELETE FROM {table}_rows")
-                    part = next(parts, None)
-                    staged = None if part is None else self._validate(part, later, keys)
-                # Leaving the pipeline waited for its statements: the writer's count is known.
-                if clean:
-                    written += writer.rowcount
-                    if progress:
-                        progress(writer.rowcount)
-        with database.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {table}_rows")
-        self._report_bad_rows(table, rows, later, repeated=len(keys) < count - len(later))
-        self._drop(table)
         return written
 
     # --- SQLite: dictionaries and bulk_create --------------------------------------------------

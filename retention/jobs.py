@@ -19,10 +19,11 @@ def import_records(job):
         bytes(job.payload), job.parameters.get("filename", ""), expected=imports.COLUMNS
     )
     rows = [(number, dict(zip(header, cells, strict=False))) for number, cells in table]
-    job.set_total(len(rows))
+    # Two passes over the rows: validating, then writing.
+    job.set_total(len(rows) * 2)
     importer = imports.Importer(job.organisation)
-    # Validated and written in slices, all or nothing: the progress is the rows written.
-    written = importer.build_and_write(rows, progress=job.advance)
+    records = importer.build(rows)
+    job.advance(len(rows))
     if importer.errors:
         AuditEvent.record(
             "retention.records_import_refused",
@@ -33,6 +34,7 @@ def import_records(job):
             bad_rows=len({error[0] for error in importer.errors}),
         )
         raise RowsRefused(importer.errors, personal_columns=imports.PERSONAL_COLUMNS)
+    written = importer.write(records, progress=job.advance)
     AuditEvent.record(
         "retention.records_imported",
         organisation=job.organisation,
