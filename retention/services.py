@@ -361,7 +361,11 @@ def _dispose_batch(batch, *, actor, held_ids):
     if action in SCRUBBING_ACTIONS and disposed:
         # The ids once: counting the query and then iterating it (a server-side cursor, planned
         # for its first rows) ran it twice, seconds each on a batch of thousands of records.
-        subject_ids = list(subjects_left_without_records(batch).values_list("pk", flat=True))
+        # Unordered: the subjects' default order joins the organisation and sorts by name,
+        # for ids that scrub_subjects orders itself.
+        subject_ids = list(
+            subjects_left_without_records(batch).order_by().values_list("pk", flat=True)
+        )
         if len(subject_ids) <= SCRUB_INLINE_LIMIT:
             scrubbed = scrub_subjects(DataSubject.objects.filter(pk__in=subject_ids), actor=actor)
         else:

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -114,13 +115,15 @@ class Session:
         return self
 
     def __exit__(self, kind, exc, tb):
+        committed = False
         try:
             if kind is None:
                 self.commit()
+                committed = True
             else:
                 self.rollback()
         finally:
-            self.close()
+            self.release(committed=committed)
         if exc is not None and not isinstance(exc, SourceError) and self.is_driver_error(exc):
             raise self.translate(exc) from None
         return False
@@ -155,30 +158,68 @@ class Session:
     def shape(self, statement):
         return self.dialect.shape(statement, self.connection)
 
+    def release(self, *, committed):
+        """Done with the connection: closed (a driver that keeps it for the next session
+        overrides this)."""
+        self.close()
+
 
 class PostgresSession(Session):
     dialect = Postgres()
 
     def open(self):
+        kept = IDLE_CONNECTIONS.take(self.dsn)
+        if kept is not None:
+            self.connection = kept
+            try:
+                self._begin()
+                return
+            except psycopg.Error:
+                # The server ended it while it waited (its idle timeout, a restart, a DBA):
+                # nothing had begun in it, so a new connection takes its place.
+                self.close()
         try:
             self.connection = psycopg.connect(
                 self.dsn, connect_timeout=5, autocommit=False, application_name="dpo-portal"
             )
         except psycopg.Error:
             raise SourceError(_unreachable(), retryable=True) from None
+        self._begin(new=True)
+
+    def _begin(self, *, new=False):
+        """Start the session's transaction: read-only unless it writes, under the connector's
+        time limits (both local to the transaction, so a kept connection carries neither over
+        to the next session). A new connection also gets the server's idle timeout, for the
+        session (it holds once this transaction commits; if it does not, the connection is
+        closed, not kept)."""
         info = self.connection.info
         self.server = f"PostgreSQL {info.server_version // 10000}.{info.server_version % 10000}"
         self.database = info.dbname
         cursor = self.connection.cursor()
         if not self.write:
             cursor.execute("SET TRANSACTION READ ONLY")
-        cursor.execute(
-            psycopg.sql.SQL(
+        limits = [f"{self.connector.statement_timeout_ms}ms", f"{self.connector.lock_timeout_ms}ms"]
+        if new and info.server_version >= IDLE_TIMEOUT_SINCE:
+            cursor.execute(
                 "SELECT set_config('statement_timeout', %s, true),"
-                " set_config('lock_timeout', %s, true)"
-            ),
-            [f"{self.connector.statement_timeout_ms}ms", f"{self.connector.lock_timeout_ms}ms"],
-        )
+                " set_config('lock_timeout', %s, true),"
+                " set_config('idle_session_timeout', %s, false)",
+                [*limits, f"{IDLE_SECONDS}s"],
+            )
+        else:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true),"
+                " set_config('lock_timeout', %s, true)",
+                limits,
+            )
+
+    def release(self, *, committed):
+        # A connection whose transaction committed is kept for the next session on the same DSN
+        # in this process (a worker carrying several batches out one after another saves a
+        # connection each, about 10 ms); one that failed in any way is closed.
+        if committed and IDLE_CONNECTIONS.keep(self.dsn, self.connection):
+            return
+        self.close()
 
     def _fetchall(self, statement):
         with self.connection.cursor() as cursor:
@@ -218,6 +259,77 @@ class PostgresSession(Session):
             retryable=isinstance(exc, psycopg.OperationalError)
             and not isinstance(exc, psycopg.errors.QueryCanceled),
         )
+
+
+# How long a finished session's PostgreSQL connection waits for the next one. The server enforces
+# it too (idle_session_timeout), so the portal never holds a source's connection open for longer
+# than this, busy worker or not.
+IDLE_SECONDS = 30
+IDLE_TIMEOUT_SINCE = 140000  # PostgreSQL 14: idle_session_timeout; older servers get none kept
+
+
+class IdleConnections:
+    """At most one idle PostgreSQL connection per DSN, per process: what a session that
+    committed leaves for the next session on the same DSN. Never handed on across a fork (the
+    socket would be shared with the parent), nor past IDLE_SECONDS, nor outside a clean idle
+    state (no transaction open)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_dsn = {}  # {dsn: (pid, connection, idle since)}
+
+    def take(self, dsn):
+        with self._lock:
+            entry = self._by_dsn.pop(dsn, None)
+        if entry is None:
+            return None
+        pid, connection, since = entry
+        if pid != os.getpid():
+            return None  # the parent's: it closes it, not this child
+        if (
+            time.monotonic() - since < IDLE_SECONDS
+            and not connection.closed
+            and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        ):
+            return connection
+        _close_quietly(connection)
+        return None
+
+    def keep(self, dsn, connection):
+        """Keep ``connection`` idle for ``dsn``; False when it cannot be (the caller closes
+        it): a server without an idle timeout of its own keeps none."""
+        if connection.closed or connection.info.server_version < IDLE_TIMEOUT_SINCE:
+            return False
+        now, pid = time.monotonic(), os.getpid()
+        with self._lock:
+            expired = [
+                key
+                for key, (owner, _c, since) in self._by_dsn.items()
+                if owner == pid and now - since >= IDLE_SECONDS
+            ]
+            stale = [self._by_dsn.pop(key)[1] for key in expired]
+            previous = self._by_dsn.pop(dsn, None)
+            if previous is not None and previous[0] == pid:
+                stale.append(previous[1])
+            self._by_dsn[dsn] = (pid, connection, now)
+        for old in stale:
+            _close_quietly(old)
+        return True
+
+    def close_all(self):
+        with self._lock:
+            entries, self._by_dsn = list(self._by_dsn.values()), {}
+        for pid, connection, _since in entries:
+            if pid == os.getpid():
+                _close_quietly(connection)
+
+
+def _close_quietly(connection):
+    with contextlib.suppress(psycopg.Error):
+        connection.close()
+
+
+IDLE_CONNECTIONS = IdleConnections()
 
 
 def _sqlite_hash(salt, value):
