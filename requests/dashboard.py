@@ -14,8 +14,9 @@ URGENCY_FLAG = {Urgency.OVERDUE: "flag-bad", Urgency.DUE_SOON: "flag-warn"}
 
 @panel(order=30)
 def open_requests_by_urgency(request, organisations):
-    """Open requests of the user's organisations by urgency and the user's own queue, counted in
-    one pass with the dashboard's other counters (the calendars' stamp read first)."""
+    """Open requests of the user's organisations by urgency and the user's own queue, counted
+    with the dashboard's other counters (the calendars' stamp read first), each urgency on the
+    index of status and due date."""
     user = request.user
     ids = organisation_ids(request, organisations, "requests.view_subjectrequest")
     if not ids:
@@ -37,7 +38,7 @@ def open_requests_by_urgency(request, organisations):
         title=_("Open subject requests"),
         template="requests/dashboard_panel.html",
         context={
-            # The user's own open requests counted in the same pass.
+            # The user's own open requests counted with them.
             "urgency": count_each(requests.open(), then=shown, **conditions, mine=Q(assignee=user)),
             "my_queue_url": f"{changelist}?assignee=me",
         },

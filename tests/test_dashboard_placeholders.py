@@ -50,7 +50,7 @@ def test_rows_come_in_their_order_as_the_orm_gives_them():
     assert context["all"] == 3
 
 
-def test_several_counts_from_one_pass_and_what_then_makes_of_them():
+def test_several_counts_in_the_one_statement_and_what_then_makes_of_them():
     runs()
     everything = SweepRun.objects.all()
 
@@ -61,13 +61,14 @@ def test_several_counts_from_one_pass_and_what_then_makes_of_them():
                 then=lambda counts: sorted(counts.items()),
                 late=Q(day__gte=datetime.date(2026, 11, 21)),
                 none=Q(day__year=1999),
+                impossible=Q(pk__in=[]),
             ),
             "days": rows(everything.order_by("day").values("day"), then=len),
         }
     )
 
     assert queries == 1
-    assert context["counts"] == [("late", 2), ("none", 0)]
+    assert context["counts"] == [("impossible", 0), ("late", 2), ("none", 0)]
     assert context["days"] == 3
 
 
