@@ -588,7 +588,9 @@ def test_connection(connector, *, actor):
 # --- runs --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint of its own (two round trips in a caller's transaction): no caller goes on after
+# a failure here, and the run and its event still stand or fall together.
+@transaction.atomic(savepoint=False)
 def queue_run(connector, *, kind, actor, task_id=None, batch_id=None):
     run = ConnectorRun.objects.create(
         organisation_id=connector.organisation_id,
