@@ -334,8 +334,11 @@ def finish_in_source(run_id, *, final_attempt=True):
         run = ConnectorRun.objects.select_related(
             "connector__organisation", "connector__system", "connector__data_map", "confirmed_by"
         ).get(pk=run_id)
+        # The batch's row alone ("self"): FOR UPDATE on the join would lock the organisation's
+        # and the rule's rows too for the whole run in the source, and every insert naming the
+        # organisation (a person, a record, a request) would wait for it.
         batch = (
-            DisposalBatch.objects.select_for_update()
+            DisposalBatch.objects.select_for_update(of=("self",))
             .select_related("rule", "organisation")
             .get(pk=run.batch_id)
         )

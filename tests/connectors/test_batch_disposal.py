@@ -326,3 +326,54 @@ def test_a_second_dpo_s_confirmation_is_what_sends_it_to_the_source(world):
     assert [s["user_id"] for s in batch.signatures] == [dpo.pk, second.pk]
     (run,) = ConnectorRun.objects.filter(batch_id=batch.pk)
     assert run.confirmed_by == second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_batch_runs_in_its_source_the_organisation_s_other_work_goes_on(pg_world):
+    """The run keeps its batch locked until the records are disposed of, and only the batch: the
+    organisation's and the rule's rows stay free, so a person, a record or a request of the same
+    organisation is written meanwhile instead of waiting for the source."""
+    from django.db import connection, transaction
+
+    organisation, dpo, cats, people, connector, query = pg_world
+    batch = services.approve_batch(batch_of(pg_world, "financial"), actor=dpo)
+    run = ConnectorRun.objects.get(batch_id=batch.pk, status=RunStatus.QUEUED)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_a_loan():  # the source's own user, busy with a loan of the batch
+        with psycopg.connect(**query.owner) as source:
+            source.execute("SELECT * FROM loans WHERE id = 30 FOR UPDATE")
+            locked.set()
+            release.wait(30)
+
+    def carry_out():
+        try:
+            services.finish_in_source(run.pk)
+        finally:
+            from django.db import connection as own
+
+            own.close()
+
+    blocker, runner = threading.Thread(target=hold_a_loan), threading.Thread(target=carry_out)
+    blocker.start()
+    locked.wait(10)
+    runner.start()
+    try:
+        # The run waits on the loan, inside its transaction.
+        for _attempt in range(100):
+            waiting = query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if waiting[0][0]:
+                break
+            threading.Event().wait(0.1)
+        assert waiting[0][0], "the run never reached the source"
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            newcomer = make_subject(organisation, external_ref="NEW-1", fin="9ZZ9ZZ9")
+    finally:
+        release.set()
+        blocker.join()
+        runner.join(30)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert newcomer.pk is not None
