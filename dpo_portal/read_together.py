@@ -113,10 +113,7 @@ def _attach(instances, relation, children):
     by_parent = {}
     for child in children:
         by_parent.setdefault(getattr(child, relation.field.attname), []).append(child)
-    accessor, cache_name = (
-        relation.get_accessor_name(),
-        relation.cache_name,
-    )
+    accessor, cache_name = relation.get_accessor_name(), relation.cache_name
     for instance in instances:
         rows = by_parent.get(instance.pk, [])
         for child in rows:

@@ -198,20 +198,15 @@ class PostgresSession(Session):
         cursor = self.connection.cursor()
         if not self.write:
             cursor.execute("SET TRANSACTION READ ONLY")
-        limits = [f"{self.connector.statement_timeout_ms}ms", f"{self.connector.lock_timeout_ms}ms"]
+        limits = [
+            "set_config('statement_timeout', %s, true)",
+            "set_config('lock_timeout', %s, true)",
+        ]
+        values = [f"{self.connector.statement_timeout_ms}ms", f"{self.connector.lock_timeout_ms}ms"]
         if new and info.server_version >= IDLE_TIMEOUT_SINCE:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, true),"
-                " set_config('lock_timeout', %s, true),"
-                " set_config('idle_session_timeout', %s, false)",
-                [*limits, f"{IDLE_SECONDS}s"],
-            )
-        else:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, true),"
-                " set_config('lock_timeout', %s, true)",
-                limits,
-            )
+            limits.append("set_config('idle_session_timeout', %s, false)")
+            values.append(f"{IDLE_SECONDS}s")
+        cursor.execute("SELECT " + ", ".join(limits), values)
 
     def release(self, *, committed):
         # A connection whose transaction committed is kept for the next session on the same DSN
