@@ -3,7 +3,7 @@ request pages and the dashboard (after bench/generate.py and bench/pages.py).
 
     .venv/bin/python bench/concurrency.py [--users 20 50] [--seconds 30] [--workers 2]
 
-Starts `gunicorn dpo_portal.wsgi` (gthread, --workers processes x 4 threads, the bench settings)
+Starts `gunicorn dpo_portal.wsgi` (gthread, --workers processes x --threads, the bench settings)
 on a free loopback port. Each simulated user has a session of their own, signed in with the
 second factor (bench.common.staff_client), and loops over the queue, a request page and the
 dashboard for --seconds, one page after the other with no think time (a stress test: every
@@ -60,7 +60,7 @@ def sessions(organisation, count):
     return cookies
 
 
-def start_server(port, workers):
+def start_server(port, workers, threads):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONWARNINGS": "ignore"}
     server = subprocess.Popen(
         [
@@ -74,7 +74,7 @@ def start_server(port, workers):
             "--workers",
             str(workers),
             "--threads",
-            "4",
+            str(threads),
             "--timeout",
             "60",
             "--graceful-timeout",
@@ -98,8 +98,8 @@ def start_server(port, workers):
 
 def run(port, cookies, paths, seconds, think=0.0):
     """Every user loops over ``paths`` until ``seconds`` have passed, pausing about ``think``
-    seconds after each page; returns (latencies, errors, wall seconds)."""
-    latencies, errors, lock = [], [], threading.Lock()
+    seconds after each page; returns (latencies, errors, {page name: latencies}, wall seconds)."""
+    latencies, errors, by_page, lock = [], [], {}, threading.Lock()
     stop = time.monotonic() + seconds
 
     def user(cookie, offset):
@@ -124,6 +124,8 @@ def run(port, cookies, paths, seconds, think=0.0):
             elapsed = time.perf_counter() - start
             with lock:
                 (latencies if ok else errors).append(elapsed)
+                if ok:
+                    by_page.setdefault(page_name(path), []).append(elapsed)
             if think:
                 time.sleep(pause.uniform(0.5 * think, 1.5 * think))
 
@@ -136,7 +138,13 @@ def run(port, cookies, paths, seconds, think=0.0):
         thread.start()
     for thread in threads:
         thread.join(seconds + 35)
-    return latencies, errors, time.perf_counter() - began
+    return latencies, errors, by_page, time.perf_counter() - began
+
+
+def page_name(path):
+    if path == "/admin/":
+        return "dashboard"
+    return "request page" if path.endswith("/change/") else "triage queue"
 
 
 def percentile(samples, fraction):
@@ -151,6 +159,7 @@ def main():
     parser.add_argument("--users", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
         "--think", type=float, default=0.0, help="mean seconds a user reads a page (0: stress)"
     )
@@ -178,13 +187,15 @@ def main():
 
     connections.close_all()
     port = free_port()
-    server = start_server(port, args.workers)
+    server = start_server(port, args.workers, args.threads)
     rows = []
     try:
         run(port, cookies[:2], paths, 3)  # warm-up: imports, templates, connections
         baseline_p95 = None
         for users in [1, *args.users]:
-            latencies, errors, wall = run(port, cookies[:users], paths, args.seconds, args.think)
+            latencies, errors, by_page, wall = run(
+                port, cookies[:users], paths, args.seconds, args.think
+            )
             p50 = percentile(latencies, 0.50) * 1000
             p95 = percentile(latencies, 0.95) * 1000
             if users == 1:
@@ -201,6 +212,15 @@ def main():
                     f"{len(errors)} errors" + ("" if users == 1 else f" {ok}"),
                 )
             )
+            # Which page the slow ones are: p50 and p95 of each page.
+            rows += [
+                (
+                    f"  {page}",
+                    f"{len(samples):5d} pages, p50 {percentile(samples, 0.5) * 1000:6.0f} ms, "
+                    f"p95 {percentile(samples, 0.95) * 1000:6.0f} ms",
+                )
+                for page, samples in sorted(by_page.items())
+            ]
     finally:
         server.terminate()
         try:
@@ -209,8 +229,8 @@ def main():
             server.kill()
             server.wait()
     report(
-        f"gunicorn, {args.workers} workers x 4 threads, staff on the queue, request pages and the "
-        f"dashboard ({args.seconds} s per run, loopback, "
+        f"gunicorn, {args.workers} workers x {args.threads} threads, staff on the queue, "
+        f"request pages and the dashboard ({args.seconds} s per run, loopback, "
         + (f"{args.think:g} s reading each page)" if args.think else "no think time)"),
         [
             *rows,
