@@ -8,6 +8,7 @@ On the real second PostgreSQL database of the test cluster and on SQLite."""
 import datetime
 import os
 import threading
+import time
 
 import psycopg
 import pytest
@@ -350,9 +351,7 @@ def test_while_a_batch_runs_in_its_source_the_organisation_s_other_work_goes_on(
         try:
             services.finish_in_source(run.pk)
         finally:
-            from django.db import connection as own
-
-            own.close()
+            connection.close()  # this thread's own connection (Django's are per thread)
 
     blocker, runner = threading.Thread(target=hold_a_loan), threading.Thread(target=carry_out)
     blocker.start()
@@ -364,7 +363,7 @@ def test_while_a_batch_runs_in_its_source_the_organisation_s_other_work_goes_on(
             waiting = query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
             if waiting[0][0]:
                 break
-            threading.Event().wait(0.1)
+            time.sleep(0.1)
         assert waiting[0][0], "the run never reached the source"
         with transaction.atomic():
             with connection.cursor() as cursor:
