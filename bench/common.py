@@ -51,11 +51,11 @@ def execute(sql, params=None):
 
 def vacuum_analyze(table="retention_record"):
     """Same starting point for every timed step: no dead tuples left by the previous one, fresh
-    statistics, dirty pages written out."""
+    statistics, dirty pages written out. ``table=None``: the whole database."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {table}")
+        cursor.execute(f"VACUUM (ANALYZE) {table}" if table else "VACUUM (ANALYZE)")
         cursor.execute("CHECKPOINT")
 
 

@@ -1,7 +1,7 @@
 """Staff working at once: gunicorn on 127.0.0.1 and N signed-in DPOs working the triage queue,
 request pages and the dashboard (after bench/generate.py and bench/pages.py).
 
-    .venv/bin/python bench/concurrency.py [--users 20 50] [--seconds 30] [--workers 2]
+    .venv/bin/python bench/concurrency.py [--users 20 50] [--seconds 60] [--workers 2]
 
 Starts `gunicorn dpo_portal.wsgi` (gthread, --workers processes x --threads, the bench settings)
 on a free loopback port. Each simulated user has a session of their own, signed in with the
@@ -10,7 +10,9 @@ dashboard for --seconds, one page after the other with no think time (a stress t
 user asks for a page the moment the last one arrives) or, with --think T, pausing between 0.5 T
 and 1.5 T seconds after each page as a person reading it does. Measured per run: pages
 served, pages/s, p50/p95 latency, errors (anything but 200, or no answer in 30 s). The baseline
-is the same loop with one user, run first: p95 is printed as a multiple of its p95 too.
+is the same loop with one user, run first: p95 is printed as a multiple of its p95 too. Before
+the runs: VACUUM ANALYZE of the database and a warm-up (see warm_up), so that the figures are a
+working portal's, not those of a server's first minute after the bench's bulk writes.
 Plain urllib threads (a few dozen, bounded in time and count): no load tool to install.
 """
 
@@ -28,7 +30,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, bench_organisation, report, setup_django, staff_client  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    bench_organisation,
+    report,
+    setup_django,
+    staff_client,
+    vacuum_analyze,
+)
 
 TARGET_P95_MS = 500
 
@@ -96,6 +105,22 @@ def start_server(port, workers, threads):
     sys.exit("bench: gunicorn did not start")
 
 
+def run_once(port, cookie, path):
+    """One page as the user's browser asks for it: (answered with 200, seconds)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        headers={"Cookie": cookie, "X-Forwarded-Proto": "https", "Host": "127.0.0.1"},
+    )
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            ok = response.status == 200
+    except (urllib.error.URLError, OSError):
+        ok = False
+    return ok, time.perf_counter() - start
+
+
 def run(port, cookies, paths, seconds, think=0.0):
     """Every user loops over ``paths`` until ``seconds`` have passed, pausing about ``think``
     seconds after each page; returns (latencies, errors, {page name: latencies}, wall seconds)."""
@@ -110,18 +135,7 @@ def run(port, cookies, paths, seconds, think=0.0):
         while time.monotonic() < stop:
             path = paths[n % len(paths)]
             n += 1
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}{path}",
-                headers={"Cookie": cookie, "X-Forwarded-Proto": "https", "Host": "127.0.0.1"},
-            )
-            start = time.perf_counter()
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    response.read()
-                    ok = response.status == 200
-            except (urllib.error.URLError, OSError):
-                ok = False
-            elapsed = time.perf_counter() - start
+            ok, elapsed = run_once(port, cookie, path)
             with lock:
                 (latencies if ok else errors).append(elapsed)
                 if ok:
@@ -141,6 +155,31 @@ def run(port, cookies, paths, seconds, think=0.0):
     return latencies, errors, by_page, time.perf_counter() - began
 
 
+def warm_up(port, cookies, paths, slots):
+    """A server that has been serving its staff: every thread of every worker past its first
+    pages (imports, compiled templates, its database connection), every user's session read
+    once into the cache, as a working team's are. Each user opens each kind of page once,
+    ``slots`` (the server's threads) at a time, then ``slots`` users work without pause for 10 s."""
+    kinds = list({page_name(path): path for path in paths}.values())
+    queue = [(cookie, path) for cookie in cookies for path in kinds]
+    lock = threading.Lock()
+
+    def visit():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                cookie, path = queue.pop()
+            run_once(port, cookie, path)
+
+    visitors = [threading.Thread(target=visit, daemon=True) for _ in range(slots)]
+    for visitor in visitors:
+        visitor.start()
+    for visitor in visitors:
+        visitor.join(120)
+    run(port, cookies[:slots], paths, 10)
+
+
 def page_name(path):
     if path == "/admin/":
         return "dashboard"
@@ -157,7 +196,7 @@ def percentile(samples, fraction):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, nargs="+", default=[20, 50])
-    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
@@ -182,6 +221,9 @@ def main():
             f"/admin/requests/subjectrequest/{pk}/change/",
             "/admin/",
         ]
+    # The steady state of a working portal, not the aftermath of the bench's own bulk writes
+    # (generate, pages, imports): without this, autovacuum works through them during the runs.
+    vacuum_analyze(table=None)
     # The server's connections are its own: close ours so the database sees only the server.
     from django.db import connections
 
@@ -190,7 +232,7 @@ def main():
     server = start_server(port, args.workers, args.threads)
     rows = []
     try:
-        run(port, cookies[:2], paths, 3)  # warm-up: imports, templates, connections
+        warm_up(port, cookies, paths, args.workers * args.threads)
         baseline_p95 = None
         for users in [1, *args.users]:
             latencies, errors, by_page, wall = run(

@@ -12,7 +12,7 @@
 #   BENCH_IMPORT_ROWS=100000
 #   BENCH_REQUESTS=100000        subject requests for the staff pages (bench/pages.py)
 #   BENCH_ACCESS_RECORDS=10000   records of the one person in the access package
-#   BENCH_STAFF_SECONDS=30       each concurrency run (1, 20, 50 staff on gunicorn, reading
+#   BENCH_STAFF_SECONDS=60       each concurrency run (1, 20, 50 staff on gunicorn, reading
 #                                each page ~5 s, then again with no pause)
 #   BENCH_SWEEP_ONLY=0           1: only the sweeps at both sizes (no admin list, imports, pages)
 set -euo pipefail
@@ -27,7 +27,7 @@ REPEAT=${BENCH_REPEAT:-3}
 IMPORT_ROWS=${BENCH_IMPORT_ROWS:-100000}
 REQUESTS=${BENCH_REQUESTS:-100000}
 ACCESS_RECORDS=${BENCH_ACCESS_RECORDS:-10000}
-STAFF_SECONDS=${BENCH_STAFF_SECONDS:-30}
+STAFF_SECONDS=${BENCH_STAFF_SECONDS:-60}
 SWEEP_ONLY=${BENCH_SWEEP_ONLY:-0}
 export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
 
