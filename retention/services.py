@@ -150,8 +150,11 @@ def record_overview_by_system(subject, *, shown):
             order_by=[F("category_id").asc(), F("pk").asc()],
         )
     ).filter(rank__lte=shown)
+    # The outer rows are the subject's too: the planner takes the ranked subquery for all of
+    # the person's rows (it does not see the rank's limit), and given only the ids it read the
+    # whole record table (180 ms for a person with 10,000 records; 17 ms on the subject index).
     first = (
-        Record.objects.filter(pk__in=ranked.values("pk"))
+        records.filter(pk__in=ranked.values("pk"))
         .select_related("system", "category", "activity", "rule")
         .annotate(is_held=held_annotation())
         .order_by("system__name", "category__name", "pk")

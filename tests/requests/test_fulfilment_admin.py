@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from dpo_portal.jobs.models import Job
 from requests import access
+from requests.fulfilment_admin import RECORDS_SHOWN_PER_SYSTEM
 from requests.models import RequestStatus, TaskStatus
 from retention.services import place_hold
 from tests.factories import Role, make_user
@@ -56,6 +57,24 @@ def test_request_page_lists_records_by_system_with_the_held_ones_flagged(client,
         assert external_id in html
     assert html.count("held: cannot be disposed") == 1
     assert 'id="open-tasks"' in html
+
+
+def test_request_page_shows_the_first_records_of_a_system_and_counts_the_rest(client, case):
+    organisation, _dpo, person, request = case
+    core = person.records.get(external_id="core-banking-1").system
+    category = make_category(organisation, "contact", name="Contact")
+    for n in range(2, 24):  # 23 of the person's records in the core system in all
+        make_record(person, core, category, external_id=f"core-banking-{n}")
+    stranger = make_person(organisation, fin="5ZZ1ABC", email="x@example.az", phone="+994501112233")
+    make_record(stranger, core, category, external_id="stranger-1")
+
+    html = page(client, request).content.decode()
+
+    shown = [n for n in range(1, 24) if f">core-banking-{n}<" in html]
+    assert len(shown) == RECORDS_SHOWN_PER_SYSTEM
+    assert "and 3 more records in this system" in html
+    assert "stranger-1" not in html
+    assert "crm-1" in html and "aml-archive-1" in html
 
 
 def test_dpo_resolves_tasks_and_completes_after_confirming(client, case):
