@@ -128,6 +128,12 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the portal's statements are short, and a few of them (the request
+    # page's counts of a person's held records, whose hold tests the planner costs high) paid
+    # 30 ms of compiling for a 9 ms query. The sweep's timings without it are within their
+    # run-to-run swing of those with it (docs/performance.md, "No JIT").
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
