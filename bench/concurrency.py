@@ -245,7 +245,10 @@ def main():
                 name = "1 user (baseline)"
             else:
                 name = f"{users} users"
-            ok = "ok" if (p95 <= TARGET_P95_MS or users > 20) and not errors else "OVER TARGET"
+            # The p95 target is for 20 staff working (reading each page); a run without pause
+            # is a stress test, held to no errors only.
+            p95_judged = args.think and users <= 20
+            ok = "ok" if (p95 <= TARGET_P95_MS or not p95_judged) and not errors else "OVER TARGET"
             rows.append(
                 (
                     name,
@@ -276,7 +279,11 @@ def main():
         + (f"{args.think:g} s reading each page)" if args.think else "no think time)"),
         [
             *rows,
-            ("target", f"20 users: p95 <= {TARGET_P95_MS} ms and 0 errors; 50 users: 0 errors"),
+            (
+                "target",
+                f"20 users reading each page: p95 <= {TARGET_P95_MS} ms and 0 errors; "
+                "50 users, and any run without pause: 0 errors",
+            ),
             ("load average", " ".join(open("/proc/loadavg").read().split()[:3])),
         ],
     )
