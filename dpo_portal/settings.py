@@ -133,7 +133,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # page's counts of a person's held records, whose hold tests the planner costs high) paid
     # 30 ms of compiling for a 9 ms query. The sweep's timings without it are within their
     # run-to-run swing of those with it (docs/performance.md, "No JIT").
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
