@@ -1,18 +1,22 @@
 """Connectors on a PostgreSQL source: a full inventory sync and an erasure of 1,000 subjects (a
-disposal batch), each against the same work as hand-written set-based SQL in the same run.
+disposal batch), each against hand-written set-based SQL in the same run.
 
     tests/services.sh .venv/bin/python bench/connectors.py [--customers N] [--subjects 1000]
 
-Two identical source databases are generated in the cluster of DATABASE_URL (customers → loans
-→ payments, calls; ~7.5 rows per customer): the connector works on one, the hand-written SQL on
-the other. The portal's database is migrated and given the organisation, its categories and the
-customers as data subjects.
+Three identical source databases are generated in the cluster of DATABASE_URL (customers →
+loans → payments, calls; ~7.5 rows per customer): the connector works on the first, the
+hand-written SQL on the others. The portal's database is migrated and given the organisation,
+its categories and the customers as data subjects.
 
 Sync: the connector's chunked, keyset-paginated reads through the Importer (subject matching,
 rules, expiry, the upsert), against one hand-written SELECT per table joined to customers and
 one INSERT ... SELECT FROM unnest(...) ON CONFLICT per table (no validation, no expiry).
-Erasure: the data map's statements for 1,000 people, against four hand-written statements
-(DELETE payments / loans / calls by sub-select, UPDATE customers) on the other database.
+Erasure: three disjoint sets of people, one per method, as disposal batches (one per
+category): the portal's approval and run (the connector), against two floors — the same-work
+floor (same_work_erasure: every write the portal makes, in plain SQL), which the ratio is
+judged against, and the older source-statements-only floor (hand_written_erasure), kept as a
+reference. The bench exits with an error if the same-work floor's writes do not match the
+connector's in number.
 """
 
 import argparse
@@ -195,11 +199,32 @@ HAND_DISPOSAL = {
 }
 
 
-def disposal_batches(source, organisation, system, people, prefix):
+def draw_people(organisation, count, groups):
+    """``groups`` disjoint lists of ``count`` random people each, alike in their rows: a
+    customer's payments depend on its number modulo 5 (generate), so each list takes the same
+    number of each residue, and every list has as many rows (and records) as the others."""
+    from dpo_portal.register.models import DataSubject
+
+    by_residue = {}
+    for person in DataSubject.objects.filter(organisation=organisation).only("external_ref"):
+        by_residue.setdefault(int(person.external_ref[2:]) % 5, []).append(person)
+    if min(len(people) for people in by_residue.values()) < groups * -(-count // 5):
+        sys.exit("bench: too few customers for disjoint people per method and round")
+    for people in by_residue.values():
+        random.shuffle(people)
+    drawn = [[] for _ in range(groups)]
+    for n in range(count):
+        for group in drawn:
+            group.append(by_residue[n % 5].pop())
+    return drawn
+
+
+def disposal_batches(source, organisation, system, people, label):
     """The people's rows as records due in one disposal batch per category (set up, not timed):
     customers and calls by the customer's id, loans 2c-1 and 2c, their payments from the source.
-    Upserted, so records a sync made before are the ones batched. ``prefix`` keeps the
-    hand-written run's records apart from the connector's."""
+    Upserted, so records a sync made before are the ones batched. Each method has its own
+    people, so their records never overlap; ``label`` names the batches' rules (one pending batch
+    per rule and category, and the old floor leaves its batches pending)."""
     from django.db import connection
 
     from dpo_portal.register.models import DataCategory
@@ -224,7 +249,7 @@ def disposal_batches(source, organisation, system, people, prefix):
         category = DataCategory.objects.get(organisation=organisation, code=code)
         rule, _ = RetentionRule.objects.get_or_create(
             organisation=organisation,
-            code=f"bench-{prefix}{code}",
+            code=f"bench-{label}-{code}",
             defaults={"name": code, "period": 1, "unit": "days", "category": category},
         )
         batch = DisposalBatch.objects.create(
@@ -249,7 +274,7 @@ def disposal_batches(source, organisation, system, people, prefix):
                     rule.pk,
                     batch.pk,
                     [subject for _table, _key, subject in entries],
-                    [f"{prefix}{table}:{key}" for table, key, _subject in entries],
+                    [f"{table}:{key}" for table, key, _subject in entries],
                 ],
             )
             batch.record_count = cursor.rowcount
@@ -286,23 +311,29 @@ def rows_changed(run_ids):
     return changed
 
 
+def batch_keys(cursor, batch):
+    """{table: [source keys]} of the batch's due records, read from the portal."""
+    cursor.execute(
+        "SELECT external_id FROM retention_record WHERE disposal_batch_id = %s AND status = 'due'",
+        [batch.pk],
+    )
+    keys = {}
+    for (external_id,) in cursor.fetchall():
+        table, _sep, key = external_id.partition(":")
+        keys.setdefault(table, []).append(int(key))
+    return keys
+
+
 def hand_written_erasure(source, batches):
-    """The floor for the same work: per batch, its records' keys read from the portal, the
-    statements on those keys in one source transaction, the records marked disposed."""
+    """The older floor, kept as a reference: per batch, its records' keys read from the portal,
+    the statements on those keys in one source transaction, the records marked disposed. None of
+    the evidence the portal writes (see same_work_erasure)."""
     from django.db import connection
 
     changed = 0
     for batch in batches:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT external_id FROM retention_record WHERE disposal_batch_id = %s "
-                "AND status = 'due'",
-                [batch.pk],
-            )
-            keys = {}
-            for (external_id,) in cursor.fetchall():
-                table, _sep, key = external_id.removeprefix("hand-").partition(":")
-                keys.setdefault(table, []).append(int(key))
+            keys = batch_keys(cursor, batch)
         with source.transaction():
             for table, statement in HAND_DISPOSAL[batch.category.code]:
                 changed += source.execute(statement, [keys.get(table, [])]).rowcount
@@ -312,6 +343,303 @@ def hand_written_erasure(source, batches):
                 "disposal_action = 'erase', updated_at = now() "
                 "WHERE disposal_batch_id = %s AND status = 'due'",
                 [batch.pk],
+            )
+    return changed
+
+
+def same_work_erasure(source, batches, connector, actor):
+    """The floor the connector is judged against: per batch, every write the portal's path
+    (approve_batch, then finish_in_source) makes, as hand-written set-based SQL on cursors (no
+    model saves). The batch's keys read from the portal; the source statements in one source
+    transaction; then in one portal transaction:
+
+    - the batch sent to its system (status, decider, signatures) and its history row, in one
+      ``UPDATE … RETURNING`` feeding an ``INSERT … SELECT`` into the history table (what
+      django-simple-history writes: the row's columns, history_date, history_type '~', the
+      user, no change reason);
+    - the run row with its receipt (per table: action, matched, changed, fields, statement
+      shape), written succeeded at once (the portal inserts it queued and updates it);
+    - the records marked disposed (``UPDATE … RETURNING id``: the certificate's ids, digest,
+      first and last id);
+    - the people left without records, by the portal's query; more than SCRUB_INLINE_LIMIT of
+      them get the portal's background job row, fewer are scrubbed by the portal's own
+      scrub_subjects (a per-person erasure across the portal, with no set-based twin);
+    - the certificate number (the counter's upsert, one statement), the batch approved with its
+      certificate and its second history row, in one statement as above;
+    - the batch's four audit events (run queued, sent to the system, run finished, approved)
+      under one locking read of the chain head, hashed in Python by the portal's chain
+      functions, in one INSERT, and the head moved on.
+
+    Left out, on purpose: the portal's two transactions per batch (the approval in the request,
+    the run in a worker) and the Celery messages between them (the approval's, and the scrub
+    job's); the batch's locking read and the re-reads of the batch, run, connector and data map
+    a worker needs; the hold lookup (the bench places none). Records themselves have no history
+    (retention.models.Record: no django-simple-history, on purpose), so none is written here or
+    by the portal. Returns the source rows changed."""
+    import json
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dpo_portal.audit import chain
+    from dpo_portal.audit.models import AuditChainHead, AuditEvent
+    from dpo_portal.connectors.models import ConnectorRun
+    from dpo_portal.jobs.models import Job
+    from dpo_portal.register.models import DataSubject, Membership
+    from retention import services
+    from retention.models import CertificateCounter, DisposalBatch, Record
+
+    tables = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (
+            AuditChainHead,
+            AuditEvent,
+            CertificateCounter,
+            ConnectorRun,
+            DisposalBatch,
+            Job,
+            Membership,
+            Record,
+        )
+    }
+    history_table = connection.ops.quote_name(DisposalBatch.history.model._meta.db_table)
+    tracked = ", ".join(
+        f.column
+        for f in DisposalBatch.history.model._meta.concrete_fields
+        if not f.column.startswith("history_")
+    )
+    labels = {
+        model: (
+            ContentType.objects.get_for_model(model),
+            f"{model._meta.app_label}.{model._meta.model_name}",
+        )
+        for model in (ConnectorRun, DisposalBatch)
+    }
+    roles = dict(Membership._meta.get_field("role").choices)
+
+    def batch_with_history(cursor, assignments, values, batch_id, at):
+        cursor.execute(
+            f"WITH b AS (UPDATE {tables[DisposalBatch]} SET {assignments}, updated_at = %s "
+            f"WHERE id = %s RETURNING *) INSERT INTO {history_table} ({tracked}, history_date, "
+            f"history_change_reason, history_type, history_user_id) "
+            f"SELECT {tracked}, %s, NULL, '~', %s FROM b",
+            [*values, at, batch_id, at, actor.pk],
+        )
+
+    changed = 0
+    for batch in batches:
+        organisation_id = batch.organisation_id
+        with connection.cursor() as cursor:
+            keys = batch_keys(cursor, batch)
+        started = timezone.now()
+        receipt = []
+        with source.transaction():
+            for table, statement in HAND_DISPOSAL[batch.category.code]:
+                found = source.execute(statement, [keys.get(table, [])]).rowcount
+                if found:
+                    action = "delete" if statement.startswith("DELETE") else "update"
+                    receipt.append(
+                        {
+                            "table": table,
+                            "action": action,
+                            "matched": found,
+                            "changed": found,
+                            "fields": [],
+                            "statement": statement,
+                            "kept_reason": "",
+                        }
+                    )
+                changed += found
+        finished = timezone.now()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT role FROM {tables[Membership]} WHERE organisation_id = %s "
+                "AND user_id = %s ORDER BY id LIMIT 1",
+                [organisation_id, actor.pk],
+            )
+            row = cursor.fetchone()
+            role = str(roles.get(row[0], row[0])) if row else "Administrator"
+            decided = timezone.now()
+            signed = [
+                {
+                    "user_id": actor.pk,
+                    "name": actor.get_full_name() or actor.get_username(),
+                    "role": role,
+                    "at": decided.isoformat(),
+                }
+            ]
+            batch_with_history(
+                cursor,
+                "status = 'in_source', decided_by_id = %s, decided_at = %s, signatures = %s",
+                [actor.pk, decided, json.dumps(signed)],
+                batch.pk,
+                decided,
+            )
+            now = timezone.now()
+            cursor.execute(
+                f"INSERT INTO {tables[ConnectorRun]} (organisation_id, created_at, updated_at, "
+                "connector_id, kind, task_id, batch_id, status, confirmed_by_id, started_at, "
+                "finished_at, server, database, tables, error, attempts) VALUES (%s, %s, %s, %s, "
+                "'erase', NULL, %s, 'succeeded', %s, %s, %s, %s, %s, %s, '', 1) RETURNING id",
+                [
+                    organisation_id,
+                    now,
+                    now,
+                    connector.pk,
+                    batch.pk,
+                    actor.pk,
+                    started,
+                    finished,
+                    f"PostgreSQL {source.info.server_version // 10000}."
+                    f"{source.info.server_version % 10000}",
+                    source.info.dbname,
+                    json.dumps(receipt),
+                ],
+            )
+            run_id = cursor.fetchone()[0]
+            action = batch.rule.end_action
+            disposed_at = timezone.now()
+            cursor.execute(
+                f"UPDATE {tables[Record]} SET status = 'disposed', disposed_at = %s, "
+                "disposal_action = %s, updated_at = %s WHERE disposal_batch_id = %s "
+                "AND status = 'due' RETURNING id",
+                [disposed_at, action, disposed_at, batch.pk],
+            )
+            disposed_ids = sorted(record_id for (record_id,) in cursor.fetchall())
+            cursor.execute(
+                f"SELECT s.id FROM {connection.ops.quote_name(DataSubject._meta.db_table)} s "
+                "WHERE s.erased_at IS NULL AND s.id IN (SELECT subject_id FROM "
+                f"{tables[Record]} WHERE disposal_batch_id = %s AND status = 'disposed') "
+                f"AND NOT EXISTS (SELECT 1 FROM {tables[Record]} r WHERE r.subject_id = s.id "
+                "AND r.status <> 'disposed')",
+                [batch.pk],
+            )
+            left = [subject_id for (subject_id,) in cursor.fetchall()]
+            scrubbed = 0
+            if len(left) > services.SCRUB_INLINE_LIMIT:
+                cursor.execute(
+                    f"INSERT INTO {tables[Job]} (organisation_id, created_at, updated_at, kind, "
+                    "started_by_id, status, total, done, parameters, message, result_name, "
+                    "result_content_type) VALUES (%s, %s, %s, "
+                    "'retention.scrub_disposed_subjects', %s, 'queued', 0, 0, %s, '', '', '')",
+                    [organisation_id, now, now, actor.pk, json.dumps({"batch_id": batch.pk})],
+                )
+                scrubbed = "background"
+            elif left:
+                scrubbed = services.scrub_subjects(
+                    DataSubject.objects.filter(pk__in=left), actor=actor
+                )
+            year = timezone.localdate(disposed_at).year
+            cursor.execute(
+                f"INSERT INTO {tables[CertificateCounter]} (organisation_id, year, last_number) "
+                "VALUES (%s, %s, 1) ON CONFLICT (organisation_id, year) DO UPDATE "
+                f"SET last_number = {tables[CertificateCounter]}.last_number + 1 "
+                "RETURNING last_number",
+                [organisation_id, year],
+            )
+            certificate = f"DC-{year}-{cursor.fetchone()[0]:06d}"
+            batch_with_history(
+                cursor,
+                "status = 'approved', disposed_count = %s, kept_on_hold_count = 0, action = %s, "
+                "legal_reference = %s, certificate_number = %s, unlocated_in_source = 0, "
+                "first_record_id = %s, last_record_id = %s, disposed_ids_sha256 = %s",
+                [
+                    len(disposed_ids),
+                    action,
+                    batch.rule.legal_reference,
+                    certificate,
+                    disposed_ids[0] if disposed_ids else None,
+                    disposed_ids[-1] if disposed_ids else None,
+                    services.disposed_ids_digest(disposed_ids),
+                ],
+                batch.pk,
+                timezone.now(),
+            )
+            events = [
+                (
+                    "connectors.run_queued",
+                    ConnectorRun,
+                    run_id,
+                    {"task_id": None, "batch_id": batch.pk, "run_kind": "erase"},
+                ),
+                (
+                    "retention.batch_sent_to_source",
+                    DisposalBatch,
+                    batch.pk,
+                    {"run_id": run_id, "records": batch.record_count, "approvers": [actor.pk]},
+                ),
+                (
+                    "connectors.run_finished",
+                    ConnectorRun,
+                    run_id,
+                    {
+                        "ok": True,
+                        "tables": len(receipt),
+                        "changed": sum(t["changed"] for t in receipt),
+                    },
+                ),
+                (
+                    "retention.batch_approved",
+                    DisposalBatch,
+                    batch.pk,
+                    {
+                        "end_action": action,
+                        "disposed": len(disposed_ids),
+                        "kept_on_hold": 0,
+                        "subjects_scrubbed": scrubbed,
+                        "certificate": certificate,
+                        "approvers": [actor.pk],
+                    },
+                ),
+            ]
+            cursor.execute(
+                f"SELECT last_sequence, last_hash FROM {tables[AuditChainHead]} "
+                "WHERE organisation_id = %s FOR UPDATE",
+                [organisation_id],
+            )
+            sequence, previous_hash = cursor.fetchone()
+            rows = []
+            for name, model, target_id, details in events:
+                content_type, label = labels[model]
+                details, at, sequence = chain.normalised(details), timezone.now(), sequence + 1
+                content = chain.canonical(
+                    organisation_id=organisation_id,
+                    sequence=sequence,
+                    actor_id=actor.pk,
+                    action=name,
+                    target=label,
+                    target_id=str(target_id),
+                    details=details,
+                    at=at,
+                )
+                event_hash = chain.link_hash(previous_hash, content)
+                rows.append(
+                    [
+                        organisation_id,
+                        actor.pk,
+                        name,
+                        content_type.pk,
+                        str(target_id),
+                        json.dumps(details, cls=DjangoJSONEncoder),
+                        at,
+                        sequence,
+                        previous_hash,
+                        event_hash,
+                    ]
+                )
+                previous_hash = event_hash
+            cursor.execute(
+                f"INSERT INTO {tables[AuditEvent]} (organisation_id, actor_id, action, "
+                "target_type_id, target_id, details, created_at, sequence, previous_hash, hash) "
+                "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows)),
+                [value for row in rows for value in row],
+            )
+            cursor.execute(
+                f"UPDATE {tables[AuditChainHead]} SET last_sequence = %s, last_hash = %s "
+                "WHERE organisation_id = %s",
+                [sequence, previous_hash, organisation_id],
             )
     return changed
 
@@ -333,43 +661,133 @@ def warm_up_the_broker():
     app.send_task("celery.backend_cleanup")
 
 
-def erasure(sources, connector, organisation, system, subjects):
-    """Erasure of ``subjects`` people as disposal batches (one per category) by the connector on
-    the first source, against the same work by hand-written SQL on the second."""
+# The erasure's three methods, each on its own source (in this order) and its own people.
+METHODS = ("connector", "hand", "same work")
+
+
+def evidence():
+    """What the portal holds as evidence of disposals so far, counted (outside the timers):
+    compared before and after each method, so the same-work floor's writes can be checked
+    against the connector's."""
+    from bench.common import fetch
+
+    (row,) = fetch(
+        "SELECT (SELECT count(*) FROM audit_auditevent), "
+        "(SELECT count(*) FROM retention_historicaldisposalbatch), "
+        "(SELECT count(*) FROM connectors_connectorrun WHERE status = 'succeeded'), "
+        "(SELECT count(*) FROM retention_disposalbatch WHERE certificate_number <> ''), "
+        "(SELECT count(*) FROM jobs_job), "
+        "(SELECT count(*) FROM retention_record WHERE status = 'disposed'), "
+        "(SELECT count(*) FROM register_datasubject WHERE erased_at IS NOT NULL)"
+    )
+    names = ("audit events", "batch history rows", "runs", "certificates", "scrub jobs")
+    return dict(zip((*names, "records disposed", "people scrubbed"), row, strict=True))
+
+
+def erasure(sources, connector, organisation, system, subjects, repeat):
+    """Erasure of ``subjects`` people as disposal batches (one per category), ``repeat`` times:
+    by the connector on the first source, by the older floor (source statements and records
+    only) on the second, by the same-work floor on the third, each method on people of its own
+    (drawn at random, disjoint, each with as many rows: draw_people), so no method's check of the
+    people left without records sees another's records. The methods' order turns by one each
+    round. Returns the median seconds per method."""
+    import statistics
+
     from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
-    from dpo_portal.register.models import DataSubject
+    from dpo_portal.audit import chain
+    from dpo_portal.connectors.models import ConnectorRun
+    from retention.models import DisposalBatch
 
     actor, _ = get_user_model().objects.get_or_create(
         username="bench-dpo", defaults={"is_superuser": True, "is_staff": True}
     )
-    people = list(DataSubject.objects.filter(organisation=organisation).order_by("?")[:subjects])
-    batches = disposal_batches(sources[0], organisation, system, people, "")
-    hand_batches = disposal_batches(sources[1], organisation, system, people, "hand-")
-    records = sum(b.record_count for b in batches)
-    # The set-up has just bulk-written the people and the records: statistics as autovacuum
-    # would have them by the time a DPO approves (without, the planner takes the subject table
-    # for three rows).
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE register_datasubject")
-        cursor.execute("ANALYZE retention_record")
+    drawn = draw_people(organisation, subjects, len(METHODS) * repeat)
+    # Content types as a running process has them cached (both paths look them up).
+    ContentType.objects.get_for_models(ConnectorRun, DisposalBatch)
     warm_up_the_broker()
-    with Timer() as erase_timer:
-        run_ids = batch_erasure(batches, actor)
-    with Timer() as hand_timer:
-        hand = hand_written_erasure(sources[1], hand_batches)
-    changed = rows_changed(run_ids)
-    print(
-        f"erasure   connector {erase_timer.seconds:7.2f} s  {changed:,} rows changed for "
-        f"{len(people):,} subjects in {len(batches)} disposal batches of {records:,} records "
-        f"({changed / erase_timer.seconds:,.0f} rows/s)"
+    seconds = {method: [] for method in METHODS}
+    for round_number in range(repeat):
+        people = dict(zip(METHODS, drawn[len(METHODS) * round_number :], strict=False))
+        batches = {
+            m: disposal_batches(sources[i], organisation, system, people[m], f"{i}-{round_number}")
+            for i, m in enumerate(METHODS)
+        }
+        records = sum(b.record_count for b in batches["connector"])
+        # The set-up has just bulk-written the people and the records: statistics as autovacuum
+        # would have them by the time a DPO approves (without, the planner takes the subject
+        # table for three rows).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE register_datasubject")
+            cursor.execute("ANALYZE retention_record")
+        turn = round_number % len(METHODS)
+        written, changed = {}, {}
+        for method in METHODS[turn:] + METHODS[:turn]:
+            before = evidence()
+            with Timer() as timer:
+                if method == "connector":
+                    run_ids = batch_erasure(batches[method], actor)
+                elif method == "hand":
+                    changed[method] = hand_written_erasure(sources[1], batches[method])
+                else:
+                    changed[method] = same_work_erasure(
+                        sources[2], batches[method], connector, actor
+                    )
+            after = evidence()
+            seconds[method].append(timer.seconds)
+            written[method] = {name: after[name] - before[name] for name in after}
+        changed["connector"] = rows_changed(run_ids)
+        connector_seconds = seconds["connector"][-1]
+        print(
+            f"erasure   connector {connector_seconds:7.2f} s  {changed['connector']:,} rows "
+            f"changed for {subjects:,} subjects in {len(batches['connector'])} disposal batches "
+            f"of {records:,} records ({changed['connector'] / connector_seconds:,.0f} rows/s)"
+        )
+        print(
+            f"          same work {seconds['same work'][-1]:7.2f} s  {changed['same work']:,} "
+            f"rows  ratio {connector_seconds / seconds['same work'][-1]:.2f}x"
+        )
+        print(
+            f"          hand SQL  {seconds['hand'][-1]:7.2f} s  {changed['hand']:,} rows  "
+            f"ratio {connector_seconds / seconds['hand'][-1]:.2f}x (reference: the source "
+            "statements and the records' UPDATE only)"
+        )
+        print(
+            f"          order {', '.join(METHODS[turn:] + METHODS[:turn])}; written by each: "
+            + "; ".join(
+                f"{m}: " + ", ".join(f"{k} {v:,}" for k, v in written[m].items() if v)
+                for m in METHODS
+            )
+        )
+        differ = {
+            name: (written["connector"][name], written["same work"][name])
+            for name in written["connector"]
+            if written["connector"][name] != written["same work"][name]
+        }
+        if changed["connector"] != changed["same work"]:
+            differ["source rows changed"] = (changed["connector"], changed["same work"])
+        if differ:
+            sys.exit(
+                "bench: the same-work floor did not write what the connector wrote "
+                "(connector, floor): " + ", ".join(f"{k} {v}" for k, v in differ.items())
+            )
+    # The floor's events are links of the same chain as the connector's: it must still verify.
+    if not chain.verify(organisation.pk).intact:
+        sys.exit("bench: the audit chain does not verify after the erasure")
+    return {method: statistics.median(values) for method, values in seconds.items()}
+
+
+def result_fields(erase):
+    """The erasure's figures in the RESULT line: the connector, both floors, both ratios."""
+    return (
+        f"erase_seconds={erase['connector']:.2f} "
+        f"erase_same_work_seconds={erase['same work']:.2f} "
+        f"erase_floor_seconds={erase['hand']:.2f} "
+        f"erase_ratio={erase['connector'] / erase['same work']:.2f} "
+        f"erase_reference_ratio={erase['connector'] / erase['hand']:.2f}"
     )
-    print(
-        f"          hand SQL  {hand_timer.seconds:7.2f} s  {hand:,} rows  "
-        f"ratio {erase_timer.seconds / hand_timer.seconds:.2f}x"
-    )
-    return erase_timer.seconds, hand_timer.seconds
 
 
 def main():
@@ -381,6 +799,12 @@ def main():
         action="store_true",
         help="skip the sync (the erasure's set-up then makes the batches' records itself)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of the erasure, each on new people (medians in the RESULT line)",
+    )
     args = parser.parse_args()
     setup_django()
     import psycopg
@@ -389,7 +813,7 @@ def main():
 
     call_command("migrate", verbosity=0)
     admin = psycopg.conninfo.conninfo_to_dict(os.environ["DATABASE_URL"])
-    names = [f"bench_source_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    names = [f"bench_source_{uuid.uuid4().hex[:8]}" for _ in range(len(METHODS))]
     with psycopg.connect(**admin, autocommit=True) as connection:
         for name in names:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -400,11 +824,12 @@ def main():
     connector = connect(organisation, system)
     print(
         f"bench: source of {rows:,} rows ({args.customers:,} customers), load average "
-        f"{' '.join(open('/proc/loadavg').read().split()[:3])}"
+        f"{load_average()}"
     )
 
     if args.erasure_only:
-        erasure(sources, connector, organisation, system, args.subjects)
+        erase = erasure(sources, connector, organisation, system, args.subjects, args.repeat)
+        print(f"RESULT rows={rows} {result_fields(erase)} load={load_average()}")
         drop_sources(sources, admin, names)
         return
 
@@ -433,15 +858,17 @@ def main():
     )
     print("          steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
 
-    erase_seconds, erase_floor_seconds = erasure(
-        sources, connector, organisation, system, args.subjects
-    )
+    erase = erasure(sources, connector, organisation, system, args.subjects, args.repeat)
     print(
         f"RESULT rows={rows} sync_seconds={sync_timer.seconds:.2f} "
-        f"sync_floor_seconds={floor_timer.seconds:.2f} erase_seconds={erase_seconds:.2f} "
-        f"erase_floor_seconds={erase_floor_seconds:.2f}"
+        f"sync_floor_seconds={floor_timer.seconds:.2f} {result_fields(erase)} "
+        f"load={load_average()}"
     )
     drop_sources(sources, admin, names)
+
+
+def load_average():
+    return " ".join(open("/proc/loadavg").read().split()[:3]).replace(" ", "/")
 
 
 def drop_sources(sources, admin, names):
