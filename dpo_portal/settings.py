@@ -132,7 +132,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the portal's statements are short, and a few of them (the request
     # page's counts of a person's held records, whose hold tests the planner costs high) paid
     # 30 ms of compiling for a 9 ms query. The sweep's timings without it are within their
-    # run-to-run swing of those with it (docs/performance.md, "No JIT").
+    # run-to-run swing of those with it (docs/performance.md, "Staff at once on a working
+    # server").
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
