@@ -23,7 +23,6 @@ import argparse
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,8 @@ from bench.common import (  # noqa: E402
     Timer,
     bench_organisation,
     execute,
+    free_port,
+    load_average,
     report,
     scalar,
     setup_django,
@@ -122,10 +123,6 @@ def delete_pushed(organisation):
     vacuum_analyze()
 
 
-def load_average():
-    return " / ".join(open("/proc/loadavg").read().split()[:3])
-
-
 def cpu_by_process():
     """{pid: (parent pid, CPU seconds so far)} of every process on the machine (/proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -163,12 +160,6 @@ def measured_roots():
     """This process and the postmaster (the parent of this connection's backend)."""
     backend = scalar("SELECT pg_backend_pid()")
     return [os.getpid(), cpu_by_process()[backend][0]]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_gunicorn(workers):

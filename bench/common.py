@@ -2,6 +2,7 @@
 figures every script prints the same way."""
 
 import os
+import socket
 import statistics
 import sys
 import time
@@ -47,6 +48,19 @@ def execute(sql, params=None):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def free_port():
+    """A free TCP port on the loopback (for a gunicorn a bench starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages as ``0.79/0.78/1.12`` (one token, so it also fits
+    a RESULT line)."""
+    return "/".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def vacuum_analyze(table="retention_record"):

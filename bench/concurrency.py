@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     ROOT,
     bench_organisation,
+    free_port,
+    load_average,
     report,
     setup_django,
     staff_client,
@@ -40,12 +42,6 @@ from bench.common import (  # noqa: E402
 )
 
 TARGET_P95_MS = 500
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def sessions(organisation, count):
@@ -284,7 +280,7 @@ def main():
                 f"20 users reading each page: p95 <= {TARGET_P95_MS} ms and 0 errors; "
                 "50 users, and any run without pause: 0 errors",
             ),
-            ("load average", " ".join(open("/proc/loadavg").read().split()[:3])),
+            ("load average", load_average()),
         ],
     )
 

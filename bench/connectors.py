@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Timer, setup_django  # noqa: E402
+from bench.common import Timer, load_average, setup_django  # noqa: E402
 
 DAY = "2024-05-06"
 
@@ -865,10 +865,6 @@ def main():
         f"load={load_average()}"
     )
     drop_sources(sources, admin, names)
-
-
-def load_average():
-    return " ".join(open("/proc/loadavg").read().split()[:3]).replace(" ", "/")
 
 
 def drop_sources(sources, admin, names):

@@ -53,6 +53,7 @@ from bench.common import (  # noqa: E402
     bench_organisation,
     execute,
     fetch,
+    load_average,
     report,
     scalar,
     setup_django,
@@ -582,7 +583,7 @@ def main():
                 f" raw UPDATE {touches['raw']:.1f}",
             ),
             ("worker PSS peak", f"{max(s['peak_mb']['pss'] for s in sweeps):.0f} MB (< 200 MB)"),
-            ("load average", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+            ("load average", load_average()),
         ],
     )
     print(
