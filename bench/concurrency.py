@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -157,22 +158,9 @@ def warm_up(port, cookies, paths, slots):
     once into the cache, as a working team's are. Each user opens each kind of page once,
     ``slots`` (the server's threads) at a time, then ``slots`` users work without pause for 10 s."""
     kinds = list({page_name(path): path for path in paths}.values())
-    queue = [(cookie, path) for cookie in cookies for path in kinds]
-    lock = threading.Lock()
-
-    def visit():
-        while True:
-            with lock:
-                if not queue:
-                    return
-                cookie, path = queue.pop()
-            run_once(port, cookie, path)
-
-    visitors = [threading.Thread(target=visit, daemon=True) for _ in range(slots)]
-    for visitor in visitors:
-        visitor.start()
-    for visitor in visitors:
-        visitor.join(120)
+    visits = [(cookie, path) for cookie in cookies for path in kinds]
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        list(pool.map(lambda visit: run_once(port, *visit), visits))
     run(port, cookies[:slots], paths, 10)
 
 
